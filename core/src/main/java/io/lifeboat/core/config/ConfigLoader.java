@@ -1,0 +1,93 @@
+package io.lifeboat.core.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Node;
+
+/** Reads and validates {@code lifeboat.yml}, reporting every problem at once. */
+public final class ConfigLoader {
+    /** Blocks whose settings arrive with later features; present so they are known names, not typos. */
+    private static final List<String> RESERVED_BLOCKS = List.of("replication", "snapshots", "recovery", "service");
+
+    private ConfigLoader() {
+    }
+
+    public static LoadedConfig load(Path file) {
+        return load(file, System.getenv());
+    }
+
+    /** @throws ConfigException holding every error found (warnings alone do not throw) */
+    public static LoadedConfig load(Path file, Map<String, String> environment) {
+        ConfigReader reader = new ConfigReader(file, environment);
+        Node root = parse(file, reader);
+        if (root == null) {
+            throw new ConfigException(reader.problems());
+        }
+        ConfigSection top = ConfigSection.of(reader, "", 1, root);
+        Optional<ConnectionConfig> master = requiredConnection(top, "master");
+        Optional<ConnectionConfig> standby = requiredConnection(top, "standby");
+        ArchiveConfig archive = ArchiveConfig.read(top.section("archive"));
+        for (String block : RESERVED_BLOCKS) {
+            top.section(block).rejectUnknownKeys();
+        }
+        top.rejectUnknownKeys();
+        if (master.isPresent() && standby.isPresent() && sameDatabase(master.get(), standby.get())) {
+            reader.error(top.lineOf("standby"), "standby",
+                    "is the same database as master (" + standby.get().address() + "/" + standby.get().database() + ")");
+        }
+        if (reader.hasErrors()) {
+            throw new ConfigException(reader.problems());
+        }
+        return new LoadedConfig(new LifeboatConfig(file, master.get(), standby.get(), archive), reader.problems());
+    }
+
+    private static Optional<ConnectionConfig> requiredConnection(ConfigSection top, String key) {
+        if (!top.has(key)) {
+            top.reader().error(top.declares(key) ? top.lineOf(key) : 0, key, "missing (required block)");
+            top.section(key);
+            return Optional.empty();
+        }
+        ConfigSection section = top.section(key);
+        Optional<ConnectionConfig> connection = ConnectionConfig.read(section);
+        section.rejectUnknownKeys();
+        return connection;
+    }
+
+    private static boolean sameDatabase(ConnectionConfig a, ConnectionConfig b) {
+        return a.host().equals(b.host()) && a.port() == b.port() && a.database().equals(b.database());
+    }
+
+    private static Node parse(Path file, ConfigReader reader) {
+        LoaderOptions options = new LoaderOptions();
+        options.setAllowRecursiveKeys(false);
+        options.setMaxAliasesForCollections(50);
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            Node root = new Yaml(options).compose(in);
+            if (root == null) {
+                reader.error(0, "", "the file is empty");
+            }
+            return root;
+        } catch (NoSuchFileException e) {
+            reader.error(0, "", "cannot read the config file (no such file)");
+        } catch (IOException e) {
+            reader.error(0, "", "cannot read the config file (" + e.getMessage() + ")");
+        } catch (MarkedYAMLException e) {
+            int line = e.getProblemMark() != null ? e.getProblemMark().getLine() + 1 : 0;
+            reader.error(line, "", "not valid YAML: " + e.getProblem());
+        } catch (YAMLException e) {
+            reader.error(0, "", "not valid YAML: " + e.getMessage());
+        }
+        return null;
+    }
+}

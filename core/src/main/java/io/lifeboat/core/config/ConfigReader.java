@@ -1,0 +1,50 @@
+package io.lifeboat.core.config;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** What every section of one file being read shares: its name for messages, its folder, the environment, the problems. */
+final class ConfigReader {
+    private final String fileName;
+    private final Path directory;
+    private final EnvInterpolation interpolation;
+    private final List<ConfigProblem> problems = new ArrayList<>();
+
+    ConfigReader(Path file, Map<String, String> environment) {
+        this.fileName = file.getFileName().toString();
+        Path parent = file.toAbsolutePath().getParent();
+        this.directory = parent == null ? Path.of(".") : parent;
+        this.interpolation = new EnvInterpolation(environment);
+    }
+
+    String fileName() {
+        return fileName;
+    }
+
+    /** Relative paths in a config file are relative to the file, not to wherever lifeboat was started. */
+    Path resolve(String path) {
+        return directory.resolve(path);
+    }
+
+    EnvInterpolation interpolation() {
+        return interpolation;
+    }
+
+    void error(int line, String key, String message) {
+        problems.add(new ConfigProblem(fileName, line, key, message, ConfigProblem.Severity.ERROR));
+    }
+
+    void warning(int line, String key, String message) {
+        problems.add(new ConfigProblem(fileName, line, key, message, ConfigProblem.Severity.WARNING));
+    }
+
+    List<ConfigProblem> problems() {
+        return problems;
+    }
+
+    boolean hasErrors() {
+        return problems.stream().anyMatch(p -> p.severity() == ConfigProblem.Severity.ERROR);
+    }
+}

@@ -1,0 +1,7 @@
+package io.lifeboat.core.config;
+
+import java.nio.file.Path;
+
+/** Everything in one {@code lifeboat.yml}, validated, with defaults filled in. */
+public record LifeboatConfig(Path source, ConnectionConfig master, ConnectionConfig standby, ArchiveConfig archive) {
+}

@@ -1,0 +1,242 @@
+package io.lifeboat.core.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    private static final String GOOD = """
+            master:
+              host: 10.0.0.5
+              database: app
+              user: lifeboat
+              password_file: master.pass
+            standby:
+              host: 10.0.0.6
+              port: 5433
+              database: app
+              user: lifeboat
+              password: ${STANDBY_PW}
+              sslmode: verify-full
+              connect_timeout: 3s
+            archive:
+              chunk_size: 512MiB
+            """;
+
+    private Path write(String name, String text) throws IOException {
+        Path file = dir.resolve(name);
+        Files.writeString(file, text);
+        return file;
+    }
+
+    private Path passwordFile(String content) throws IOException {
+        Path file = write("master.pass", content);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        return file;
+    }
+
+    private List<String> errorsOf(Path file, Map<String, String> env) {
+        try {
+            ConfigLoader.load(file, env);
+        } catch (ConfigException e) {
+            return e.problems().stream().map(ConfigProblem::toString).toList();
+        }
+        throw new AssertionError("expected the config to be rejected");
+    }
+
+    @Test
+    void goodConfig_loadsWithDefaultsAndSecretsFromFileAndEnvironment() throws IOException {
+        passwordFile("s3cret\n");
+        LoadedConfig loaded = ConfigLoader.load(write("lifeboat.yml", GOOD), Map.of("STANDBY_PW", "hunter2"));
+
+        ConnectionConfig master = loaded.config().master();
+        assertThat(master.address()).isEqualTo("10.0.0.5:5432");
+        assertThat(master.password().orElseThrow().reveal()).isEqualTo("s3cret");
+        assertThat(master.sslmode()).isEqualTo(SslMode.PREFER);
+        assertThat(master.connectTimeout()).isEqualTo(Duration.ofSeconds(10));
+        ConnectionConfig standby = loaded.config().standby();
+        assertThat(standby.address()).isEqualTo("10.0.0.6:5433");
+        assertThat(standby.password().orElseThrow().reveal()).isEqualTo("hunter2");
+        assertThat(standby.sslmode()).isEqualTo(SslMode.VERIFY_FULL);
+        assertThat(standby.connectTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(loaded.config().archive().chunkSize()).isEqualTo(DataSize.ofMebibytes(512));
+        assertThat(loaded.warnings()).isEmpty();
+    }
+
+    @Test
+    void threeMistakes_areReportedTogetherWithLineAndKey() throws IOException {
+        Path file = write("bad.yml", """
+                master:
+                  host: 10.0.0.5
+                  port: 99999
+                  database: app
+                  user: lifeboat
+                standby:
+                  host: 10.0.0.6
+                  database: app
+                  user: lifeboat
+                  sslmode: sometimes
+                archive:
+                  chunk_size: 6GiB
+                """);
+        assertThat(errorsOf(file, Map.of())).containsExactly(
+                "bad.yml:3: master.port: 99999 is out of range (1 to 65535)",
+                "bad.yml:10: standby.sslmode: 'sometimes' is not one of disable, allow, prefer, require, verify-ca, verify-full",
+                "bad.yml:12: archive.chunk_size: 6GiB is over the 5 GiB limit");
+    }
+
+    @Test
+    void missingKeysAndBlocks_areNamed() throws IOException {
+        Path file = write("lifeboat.yml", """
+                master:
+                  host: 10.0.0.5
+                  database: app
+                """);
+        assertThat(errorsOf(file, Map.of())).containsExactly(
+                "lifeboat.yml:1: master.user: missing (required)",
+                "lifeboat.yml: standby: missing (required block)");
+    }
+
+    @Test
+    void unknownKey_isAnErrorWithASuggestion() throws IOException {
+        Path file = write("lifeboat.yml", GOOD.replace("  sslmode: verify-full", "  ssl_mode: verify-full")
+                .replace("archive:", "archiv:"));
+        passwordFile("x");
+        assertThat(errorsOf(file, Map.of("STANDBY_PW", "x"))).containsExactly(
+                "lifeboat.yml:12: standby.ssl_mode: unknown key (did you mean sslmode?)",
+                "lifeboat.yml:14: archiv: unknown key (did you mean archive?)");
+    }
+
+    @Test
+    void keyInAReservedBlock_isUnknownUntilAFeatureReadsIt() throws IOException {
+        passwordFile("x");
+        Path file = write("lifeboat.yml", GOOD + "replication:\n  slot: lifeboat\n");
+        assertThat(errorsOf(file, Map.of("STANDBY_PW", "x")))
+                .containsExactly("lifeboat.yml:17: replication.slot: unknown key");
+    }
+
+    @Test
+    void unsetEnvironmentVariable_isNamed() throws IOException {
+        passwordFile("x");
+        assertThat(errorsOf(write("lifeboat.yml", GOOD), Map.of()))
+                .containsExactly("lifeboat.yml:11: standby.password: environment variable STANDBY_PW is not set");
+    }
+
+    @Test
+    void environmentDefaultAndEscapedDollar_areApplied() throws IOException {
+        passwordFile("x");
+        Path file = write("lifeboat.yml", GOOD.replace("${STANDBY_PW}", "${STANDBY_PW:-pa$$word}")
+                .replace("host: 10.0.0.6", "host: ${STANDBY_HOST}"));
+        LoadedConfig loaded = ConfigLoader.load(file, Map.of("STANDBY_HOST", "db2.internal"));
+        assertThat(loaded.config().standby().host()).isEqualTo("db2.internal");
+        assertThat(loaded.config().standby().password().orElseThrow().reveal()).isEqualTo("pa$word");
+    }
+
+    @Test
+    void passwordFile_missingEmptyOrCombinedWithPassword_isAnError() throws IOException {
+        Path file = write("lifeboat.yml", GOOD);
+        assertThat(errorsOf(file, Map.of("STANDBY_PW", "x")))
+                .containsExactly("lifeboat.yml:5: master.password_file: cannot read " + dir.resolve("master.pass")
+                        + " (no such file)");
+
+        passwordFile("  \n");
+        assertThat(errorsOf(file, Map.of("STANDBY_PW", "x")))
+                .containsExactly("lifeboat.yml:5: master.password_file: " + dir.resolve("master.pass") + " is empty");
+
+        passwordFile("x");
+        Path both = write("both.yml", GOOD.replace("  password_file: master.pass",
+                "  password: ${X:-y}\n  password_file: master.pass"));
+        assertThat(errorsOf(both, Map.of("STANDBY_PW", "x"))).containsExactly(
+                "both.yml:6: master.password_file: set either password or password_file, not both");
+    }
+
+    @Test
+    void plaintextPasswordAndWorldReadablePasswordFile_areWarnings() throws IOException {
+        Path pass = passwordFile("x");
+        Files.setPosixFilePermissions(pass, PosixFilePermissions.fromString("rw-r--r--"));
+        LoadedConfig loaded = ConfigLoader.load(write("lifeboat.yml", GOOD.replace("${STANDBY_PW}", "hunter2")),
+                Map.of());
+        assertThat(loaded.warnings()).map(ConfigProblem::toString).containsExactly(
+                "lifeboat.yml:5: warning: master.password_file: " + pass + " can be read by other users (chmod 600 it)",
+                "lifeboat.yml:11: warning: standby.password: written in the config file itself;"
+                        + " prefer password_file or ${ENV_VAR}");
+    }
+
+    @Test
+    void standbyPointingAtTheMaster_isRejected() throws IOException {
+        passwordFile("x");
+        Path file = write("lifeboat.yml", GOOD.replace("10.0.0.6", "10.0.0.5").replace("port: 5433", "port: 5432"));
+        assertThat(errorsOf(file, Map.of("STANDBY_PW", "x")))
+                .containsExactly("lifeboat.yml:6: standby: is the same database as master (10.0.0.5:5432/app)");
+    }
+
+    @Test
+    void duplicateKey_isReportedWithBothLines() throws IOException {
+        passwordFile("x");
+        Path file = write("lifeboat.yml", GOOD.replace("  port: 5433\n", "  port: 5433\n  port: 5434\n"));
+        assertThat(errorsOf(file, Map.of("STANDBY_PW", "x")))
+                .containsExactly("lifeboat.yml:9: standby.port: duplicate key (first set at line 8)");
+    }
+
+    @Test
+    void invalidYamlEmptyAndMissingFiles_giveOneLine() throws IOException {
+        assertThat(errorsOf(write("syntax.yml", "master:\n  host: a\n   port: 1\n"), Map.of()))
+                .containsExactly("syntax.yml:3: not valid YAML: mapping values are not allowed here");
+        assertThat(errorsOf(write("empty.yml", "# nothing\n"), Map.of()))
+                .containsExactly("empty.yml: the file is empty");
+        assertThat(errorsOf(dir.resolve("absent.yml"), Map.of()))
+                .containsExactly("absent.yml: cannot read the config file (no such file)");
+        assertThat(errorsOf(write("list.yml", "- a\n- b\n"), Map.of()))
+                .contains("list.yml:1: expected a block of keys, found a single value");
+    }
+
+    @Test
+    void chunkSizeAtTheLimitOrTooSmall_isRejected() throws IOException {
+        passwordFile("x");
+        assertThat(errorsOf(write("a.yml", GOOD.replace("512MiB", "5GiB")), Map.of("STANDBY_PW", "x")))
+                .containsExactly("a.yml:15: archive.chunk_size: 5GiB is at the 5 GiB limit; chunks must stay below it");
+        assertThat(errorsOf(write("b.yml", GOOD.replace("512MiB", "4KiB")), Map.of("STANDBY_PW", "x")))
+                .containsExactly("b.yml:15: archive.chunk_size: 4KiB is under the 1 MiB minimum");
+        assertThat(errorsOf(write("c.yml", GOOD.replace("512MiB", "lots")), Map.of("STANDBY_PW", "x")))
+                .containsExactly("c.yml:15: archive.chunk_size: 'lots' is not a size (write it like 512MiB, 4GiB or 5GB)");
+    }
+
+    @Test
+    void secrets_neverAppearInTheEffectiveConfigOrInExceptionMessages() throws IOException {
+        passwordFile("s3cret");
+        LoadedConfig loaded = ConfigLoader.load(write("lifeboat.yml", GOOD), Map.of("STANDBY_PW", "hunter2"));
+        String effective = ConfigWriter.write(loaded.config());
+        assertThat(effective).doesNotContain("s3cret", "hunter2")
+                .contains("password_file: " + dir.resolve("master.pass"))
+                .contains("password: '***'")
+                .contains("chunk_size: 512MiB");
+        assertThat(loaded.config().standby().toString()).doesNotContain("hunter2");
+
+        Path bad = write("bad.yml", GOOD.replace("port: 5433", "port: x"));
+        assertThat(String.join("\n", errorsOf(bad, Map.of("STANDBY_PW", "hunter2")))).doesNotContain("hunter2");
+    }
+
+    @Test
+    void effectiveConfig_loadsBackToTheSameConfig() throws IOException {
+        passwordFile("s3cret");
+        LoadedConfig loaded = ConfigLoader.load(write("lifeboat.yml", GOOD.replace("${STANDBY_PW}", "${STANDBY_PW}")),
+                Map.of("STANDBY_PW", "hunter2"));
+        String effective = ConfigWriter.write(loaded.config()).replace("'***'", "${STANDBY_PW}");
+        LoadedConfig again = ConfigLoader.load(write("again.yml", effective), Map.of("STANDBY_PW", "hunter2"));
+        assertThat(again.config().master()).usingRecursiveComparison().ignoringFieldsOfTypes(Secret.class)
+                .isEqualTo(loaded.config().master());
+        assertThat(again.config().archive()).isEqualTo(loaded.config().archive());
+    }
+}
