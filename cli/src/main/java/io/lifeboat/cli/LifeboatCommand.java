@@ -1,0 +1,71 @@
+package io.lifeboat.cli;
+
+import ch.qos.logback.classic.Level;
+import io.lifeboat.core.config.ConfigException;
+import io.lifeboat.core.config.ConfigLoader;
+import io.lifeboat.core.config.ConfigProblem;
+import io.lifeboat.core.config.LoadedConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+@Command(name = "lifeboat", mixinStandardHelpOptions = true, versionProvider = VersionText.class,
+        description = "Keeps a PostgreSQL database recoverable: replicate, snapshot, archive, recover.",
+        subcommands = {ConfigCommand.class, CatalogCommand.class, VersionCommand.class},
+        footer = {"", "Exit codes: 0 ok, 1 warning, 2 error or bad input."})
+final class LifeboatCommand implements Runnable {
+    static final Path DEFAULT_CONFIG = Path.of("lifeboat.yml");
+    static final Path SYSTEM_CONFIG = Path.of("/etc/lifeboat/lifeboat.yml");
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "Config file (default: $LIFEBOAT_CONFIG, ./lifeboat.yml, /etc/lifeboat/lifeboat.yml).")
+    Path config;
+
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "Log at DEBUG level.")
+    void verbose(boolean on) {
+        if (on) {
+            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+                    .setLevel(Level.DEBUG);
+        }
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
+    }
+
+    /** Loads the config the command line points at; warnings go to stderr here, errors are thrown. */
+    LoadedConfig loadConfig() {
+        LoadedConfig loaded = ConfigLoader.load(configPath(System.getenv()), System.getenv());
+        loaded.warnings().stream().map(ConfigProblem::toString).forEach(spec.commandLine().getErr()::println);
+        return loaded;
+    }
+
+    Path configPath(Map<String, String> environment) {
+        if (config != null) {
+            return config;
+        }
+        String fromEnvironment = environment.get("LIFEBOAT_CONFIG");
+        if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+            return Path.of(fromEnvironment);
+        }
+        for (Path candidate : List.of(DEFAULT_CONFIG, SYSTEM_CONFIG)) {
+            if (Files.exists(candidate)) {
+                return candidate;
+            }
+        }
+        throw new ConfigException(List.of(new ConfigProblem(DEFAULT_CONFIG.toString(), 0, "",
+                "no config file (give one with -c FILE or LIFEBOAT_CONFIG)", ConfigProblem.Severity.ERROR)));
+    }
+}
