@@ -4,25 +4,14 @@ import io.lifeboat.core.config.LoadedConfig;
 import io.lifeboat.core.db.Pools;
 import io.lifeboat.migrations.CatalogMigrator;
 import java.io.PrintWriter;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 @Command(name = "catalog", mixinStandardHelpOptions = true,
         description = "Lifeboat's own catalog (schema lifeboat on the standby): a cache of what the stores say.")
-final class CatalogCommand implements Runnable {
+final class CatalogCommand extends CommandGroup {
     @ParentCommand
     LifeboatCommand root;
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
-    }
 
     @Command(name = "migrate", mixinStandardHelpOptions = true,
             description = "Create or upgrade the catalog schema on the standby. Safe to repeat.")

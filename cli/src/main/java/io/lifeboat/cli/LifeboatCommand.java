@@ -10,23 +10,17 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
-import picocli.CommandLine.Spec;
 
 @Command(name = "lifeboat", mixinStandardHelpOptions = true, versionProvider = VersionText.class,
         description = "Keeps a PostgreSQL database recoverable: replicate, snapshot, archive, recover.",
         subcommands = {ConfigCommand.class, CatalogCommand.class, VersionCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 warning, 2 error or bad input."})
-final class LifeboatCommand implements Runnable {
+final class LifeboatCommand extends CommandGroup {
     static final Path DEFAULT_CONFIG = Path.of("lifeboat.yml");
     static final Path SYSTEM_CONFIG = Path.of("/etc/lifeboat/lifeboat.yml");
-
-    @Spec
-    CommandSpec spec;
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", scope = ScopeType.INHERIT,
             description = "Config file (default: $LIFEBOAT_CONFIG, ./lifeboat.yml, /etc/lifeboat/lifeboat.yml).")
@@ -38,11 +32,6 @@ final class LifeboatCommand implements Runnable {
             ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
                     .setLevel(Level.DEBUG);
         }
-    }
-
-    @Override
-    public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
     }
 
     /** Loads the config the command line points at; warnings go to stderr here, errors are thrown. */

@@ -91,16 +91,6 @@ public final class ContainerPostgresCluster implements PostgresCluster {
     }
 
     @Override
-    public String superuser() {
-        return SUPERUSER;
-    }
-
-    @Override
-    public String jdbcUrl(String database) {
-        return "jdbc:postgresql://" + host() + ":" + port() + "/" + database;
-    }
-
-    @Override
     public Path dataDirectory() {
         throw unsupported("read the data directory of");
     }

@@ -258,16 +258,6 @@ public final class LocalPostgresCluster implements PostgresCluster {
     }
 
     @Override
-    public String superuser() {
-        return SUPERUSER;
-    }
-
-    @Override
-    public String jdbcUrl(String database) {
-        return "jdbc:postgresql://" + host() + ":" + port() + "/" + database;
-    }
-
-    @Override
     public Path dataDirectory() {
         return dataDirectory;
     }

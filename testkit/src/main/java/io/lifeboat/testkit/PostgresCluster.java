@@ -41,9 +41,13 @@ public interface PostgresCluster extends AutoCloseable {
 
     int port();
 
-    String superuser();
+    default String superuser() {
+        return "postgres";
+    }
 
-    String jdbcUrl(String database);
+    default String jdbcUrl(String database) {
+        return "jdbc:postgresql://" + host() + ":" + port() + "/" + database;
+    }
 
     /** A new connection as the superuser (trust authentication, no password); the caller closes it. */
     default Connection connect(String database) {
