@@ -18,7 +18,7 @@ import org.yaml.snakeyaml.nodes.Node;
 /** Reads and validates {@code lifeboat.yml}, reporting every problem at once. */
 public final class ConfigLoader {
     /** Blocks whose settings arrive with later features; present so they are known names, not typos. */
-    private static final List<String> RESERVED_BLOCKS = List.of("replication", "snapshots", "recovery", "service");
+    private static final List<String> RESERVED_BLOCKS = List.of("snapshots", "recovery", "service");
 
     private ConfigLoader() {
     }
@@ -37,7 +37,10 @@ public final class ConfigLoader {
         ConfigSection top = ConfigSection.of(reader, "", 1, root);
         Optional<ConnectionConfig> master = requiredConnection(top, "master");
         Optional<ConnectionConfig> standby = requiredConnection(top, "standby");
-        ArchiveConfig archive = ArchiveConfig.read(top.section("archive"));
+        ReplicationConfig replication = ReplicationConfig.read(top.section("replication"));
+        ConfigSection archiveSection = top.section("archive");
+        ArchiveConfig archive = ArchiveConfig.read(archiveSection);
+        archiveSection.rejectUnknownKeys();
         for (String block : RESERVED_BLOCKS) {
             top.section(block).rejectUnknownKeys();
         }
@@ -49,7 +52,7 @@ public final class ConfigLoader {
         if (reader.hasErrors()) {
             throw new ConfigException(reader.problems());
         }
-        return new LoadedConfig(new LifeboatConfig(file, master.get(), standby.get(), archive), reader.problems());
+        return new LoadedConfig(new LifeboatConfig(file, master.get(), standby.get(), replication, archive), reader.problems());
     }
 
     private static Optional<ConnectionConfig> requiredConnection(ConfigSection top, String key) {

@@ -159,6 +159,42 @@ final class ConfigSection {
         });
     }
 
+    /** A list of plain values, or a single value standing for a list of one; absent reads as empty. */
+    java.util.List<String> stringList(String key) {
+        read.add(key);
+        NodeTuple tuple = entries.get(key);
+        if (tuple == null || isNull(tuple.getValueNode())) {
+            return java.util.List.of();
+        }
+        Node value = tuple.getValueNode();
+        if (value instanceof ScalarNode) {
+            return string(key).map(java.util.List::of).orElse(java.util.List.of());
+        }
+        if (!(value instanceof org.yaml.snakeyaml.nodes.SequenceNode sequence)) {
+            error(key, "expected a list");
+            return java.util.List.of();
+        }
+        java.util.List<String> values = new java.util.ArrayList<>();
+        for (Node item : sequence.getValue()) {
+            if (!(item instanceof ScalarNode scalar)) {
+                reader.error(lineOf(item), keyPath(key), "list items must be single values");
+                continue;
+            }
+            EnvInterpolation.Result result = reader.interpolation().apply(scalar.getValue());
+            if (result.unsetVariable() != null) {
+                reader.error(lineOf(item), keyPath(key), "environment variable " + result.unsetVariable() + " is not set");
+            } else {
+                values.add(result.value());
+            }
+        }
+        return values;
+    }
+
+    /** The keys written in this section, in file order. */
+    java.util.Set<String> keys() {
+        return entries.keySet();
+    }
+
     /** A nested block; an absent one reads as empty, so its defaults apply. */
     ConfigSection section(String key) {
         read.add(key);

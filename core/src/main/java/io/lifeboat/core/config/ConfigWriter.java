@@ -14,6 +14,7 @@ public final class ConfigWriter {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("master", connection(config.master()));
         root.put("standby", connection(config.standby()));
+        root.put("replication", replication(config.replication()));
         Map<String, Object> archive = new LinkedHashMap<>();
         archive.put("chunk_size", config.archive().chunkSize().toString());
         root.put("archive", archive);
@@ -22,6 +23,24 @@ public final class ConfigWriter {
         options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
         options.setIndent(2);
         return new Yaml(options).dump(root);
+    }
+
+    private static Map<String, Object> replication(ReplicationConfig r) {
+        Map<String, Object> block = new LinkedHashMap<>();
+        block.put("slot", r.slot());
+        block.put("publication", r.publication());
+        Map<String, Object> tables = new LinkedHashMap<>();
+        tables.put("include", r.include().stream().map(TablePattern::text).toList());
+        tables.put("exclude", r.exclude().stream().map(TablePattern::text).toList());
+        tables.put("fullcopy", r.fullcopy().stream().map(TablePattern::text).toList());
+        block.put("tables", tables);
+        block.put("fullcopy_interval", HumanDuration.format(r.fullcopyInterval()));
+        Map<String, Object> batch = new LinkedHashMap<>();
+        batch.put("max_rows", r.batchMaxRows());
+        batch.put("max_delay", HumanDuration.format(r.batchMaxDelay()));
+        block.put("batch", batch);
+        block.put("retained_wal_warning", r.retainedWalWarning().toString());
+        return block;
     }
 
     private static Map<String, Object> connection(ConnectionConfig c) {

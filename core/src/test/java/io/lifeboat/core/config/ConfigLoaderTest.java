@@ -122,9 +122,48 @@ class ConfigLoaderTest {
     @Test
     void keyInAReservedBlock_isUnknownUntilAFeatureReadsIt() throws IOException {
         passwordFile("x");
-        Path file = write("lifeboat.yml", GOOD + "replication:\n  slot: lifeboat\n");
+        Path file = write("lifeboat.yml", GOOD + "snapshots:\n  provider: btrfs\n");
         assertThat(errorsOf(file, Map.of("STANDBY_PW", "x")))
-                .containsExactly("lifeboat.yml:17: replication.slot: unknown key");
+                .containsExactly("lifeboat.yml:17: snapshots.provider: unknown key");
+    }
+
+    @Test
+    void replicationBlock_readsPatternsAndRejectsBadNames() throws IOException {
+        passwordFile("x");
+        LoadedConfig loaded = ConfigLoader.load(write("lifeboat.yml", GOOD + """
+                replication:
+                  slot: lb_slot
+                  tables:
+                    include: [public.*, sales.orders]
+                    exclude: public.tmp_*
+                    fullcopy: ["lookup_?"]
+                  fullcopy_interval: 5m
+                  batch: {max_rows: 500, max_delay: 50ms}
+                """), Map.of("STANDBY_PW", "x"));
+        ReplicationConfig r = loaded.config().replication();
+        assertThat(r.slot()).isEqualTo("lb_slot");
+        assertThat(r.publication()).isEqualTo("lifeboat");
+        assertThat(r.included("public", "accounts")).isTrue();
+        assertThat(r.included("public", "tmp_x")).isFalse();
+        assertThat(r.included("sales", "orders")).isTrue();
+        assertThat(r.included("sales", "refunds")).isFalse();
+        assertThat(r.forcedFullcopy("public", "lookup_a")).isTrue();
+        assertThat(r.forcedFullcopy("public", "lookup_ab")).isFalse();
+        assertThat(r.fullcopyInterval()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(r.batchMaxRows()).isEqualTo(500);
+
+        Path bad = write("bad.yml", GOOD + """
+                replication:
+                  slot: Bad-Slot
+                  tables:
+                    include: [public.orders;drop]
+                  batch: {max_rows: 0}
+                """);
+        assertThat(errorsOf(bad, Map.of("STANDBY_PW", "x"))).containsExactly(
+                "bad.yml:17: replication.slot: 'Bad-Slot' is not valid (a slot name is 1 to 63 of a-z, 0-9 and _)",
+                "bad.yml:19: replication.tables.include: 'public.orders;drop' is not a table pattern (write it like"
+                        + " public.orders, sales.*, or *.audit_?)",
+                "bad.yml:20: replication.batch.max_rows: 0 is out of range (1 to 1000000)");
     }
 
     @Test

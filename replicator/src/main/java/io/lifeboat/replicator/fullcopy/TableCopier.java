@@ -1,0 +1,69 @@
+package io.lifeboat.replicator.fullcopy;
+
+import io.lifeboat.replicator.schema.Table;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.CopyOut;
+
+/**
+ * Copies one table's rows from master to standby with COPY, streamed chunk by chunk (never whole in memory).
+ * Text format, as pg_dump uses: unlike binary it does not depend on type OIDs matching between the two servers
+ * (enums, composites and arrays of them differ there). Both connections must be inside transactions the caller
+ * owns: the master's reads the snapshot to copy, the standby's makes the replacement atomic.
+ */
+public final class TableCopier {
+    private TableCopier() {
+    }
+
+    /**
+     * Replaces the standby's rows of {@code table} with the master's. Readers of the standby see the old rows until
+     * the caller commits, never an empty table.
+     *
+     * @return the number of rows copied
+     */
+    public static long replace(Table table, Connection master, Connection standby) throws SQLException {
+        try (Statement statement = standby.createStatement()) {
+            statement.execute("truncate only " + table.name().quoted());
+        }
+        return append(table, master, standby);
+    }
+
+    /** Appends the master's rows of {@code table} to the standby's. */
+    public static long append(Table table, Connection master, Connection standby) throws SQLException {
+        String columns = table.writableColumnList();
+        CopyOut out = master.unwrap(PGConnection.class).getCopyAPI()
+                .copyOut("copy (select " + columns + " from only " + table.name().quoted() + ") to stdout");
+        CopyIn in;
+        try {
+            in = standby.unwrap(PGConnection.class).getCopyAPI()
+                    .copyIn("copy " + table.name().quoted() + " (" + columns + ") from stdin");
+        } catch (SQLException | RuntimeException e) {
+            cancel(out, e);
+            throw e;
+        }
+        try {
+            byte[] chunk;
+            while ((chunk = out.readFromCopy()) != null) {
+                in.writeToCopy(chunk, 0, chunk.length);
+            }
+            return in.endCopy();
+        } catch (SQLException | RuntimeException e) {
+            cancel(out, e);
+            cancel(in, e);
+            throw e;
+        }
+    }
+
+    private static void cancel(org.postgresql.copy.CopyOperation copy, Exception failure) {
+        try {
+            if (copy.isActive()) {
+                copy.cancelCopy();
+            }
+        } catch (SQLException suppressed) {
+            failure.addSuppressed(suppressed);
+        }
+    }
+}

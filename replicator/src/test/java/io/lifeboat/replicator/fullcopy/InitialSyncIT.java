@@ -1,0 +1,137 @@
+package io.lifeboat.replicator.fullcopy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lifeboat.core.db.Lsn;
+import io.lifeboat.core.error.LifeboatException;
+import io.lifeboat.replicator.ClusterPair;
+import io.lifeboat.replicator.apply.AppliedPosition;
+import io.lifeboat.replicator.schema.Table;
+import io.lifeboat.replicator.schema.TableCatalog;
+import io.lifeboat.replicator.setup.MasterPrerequisites;
+import io.lifeboat.replicator.setup.Publication;
+import io.lifeboat.replicator.setup.ReplicationSlot;
+import io.lifeboat.replicator.setup.StandbyTables;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class InitialSyncIT {
+    private static ClusterPair pair;
+
+    @BeforeAll
+    static void start() {
+        pair = new ClusterPair();
+        pair.schema("""
+                create table counter (id bigint primary key, note text);
+                create table log_no_pk (at timestamptz default now(), line text,
+                                        line_length int generated always as (length(line)) stored);
+                """);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (pair != null) {
+            pair.close();
+        }
+    }
+
+    @Test
+    void copiesASnapshotMatchingTheSlotStartWhileTheMasterTakesWrites() throws Exception {
+        pair.master.execute("app", "insert into counter select g, 'before' from generate_series(1, 50000) g;"
+                + " insert into log_no_pk (line) select 'line ' || g from generate_series(1, 1000) g");
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicLong lastId = new AtomicLong(50000);
+        Thread writer = new Thread(() -> {
+            try (Connection c = pair.master.connect("app"); Statement s = c.createStatement()) {
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (writing.get() && System.nanoTime() < deadline) {
+                    s.execute("insert into counter values (" + lastId.incrementAndGet() + ", 'during')");
+                }
+            } catch (SQLException e) {
+                throw new AssertionError(e);
+            }
+        });
+        writer.start();
+        Thread.sleep(200);
+
+        InitialSync.Result result;
+        try (Connection master = pair.master.connect("app"); Connection standby = pair.standby.connect("app")) {
+            MasterPrerequisites.check(master, "lifeboat");
+            List<Table> tables = TableCatalog.read(master);
+            StandbyTables.check(standby, tables);
+            Publication.ensure(master, "lifeboat", tables.stream().filter(Table::hasPrimaryKey).toList());
+            ReplicationSlot.ExportedSnapshot snapshot =
+                    ReplicationSlot.createExportingSnapshot(ClusterPair.config(pair.master), "lifeboat");
+            result = InitialSync.run(snapshot, tables, "lifeboat", master, standby);
+            Thread.sleep(200);
+        } finally {
+            writing.set(false);
+            writer.join(10_000);
+        }
+
+        // A single writer committing ids in order: a consistent snapshot holds exactly a prefix 1..M.
+        long copied = Long.parseLong(ClusterPair.rows(pair.standby, "select count(*) from counter").get(0));
+        String max = ClusterPair.rows(pair.standby, "select max(id) from counter").get(0);
+        assertThat(copied).isEqualTo(Long.parseLong(max)).isGreaterThan(50000);
+        assertThat(lastId.get()).as("the master kept writing past the snapshot").isGreaterThan(copied);
+        assertThat(ClusterPair.rows(pair.standby, "select count(*), count(distinct line), sum(line_length) from log_no_pk"))
+                .isEqualTo(ClusterPair.rows(pair.master, "select count(*), count(distinct line), sum(line_length) from log_no_pk"));
+        assertThat(result.rows()).isEqualTo(copied + 1000);
+
+        // The standby records the slot's start point, which is where the slot will stream from.
+        try (Connection standby = pair.standby.connect("app"); Connection master = pair.master.connect("app")) {
+            assertThat(AppliedPosition.read(standby, "lifeboat")).contains(result.position());
+            ReplicationSlot.SlotState slot = ReplicationSlot.state(master, "lifeboat").orElseThrow();
+            assertThat(slot.confirmedFlush()).isEqualTo(result.position());
+            assertThat(slot.plugin()).isEqualTo("pgoutput");
+            assertThat(Publication.published(master, "lifeboat")).extracting(Object::toString)
+                    .containsExactly("public.counter");
+            ReplicationSlot.drop(master, "lifeboat");
+        }
+        assertThat(result.position()).isNotEqualTo(Lsn.ZERO);
+    }
+
+    @Test
+    void missingTablesAndColumnsOnTheStandby_areAllNamed() throws SQLException {
+        pair.master.execute("app", "create table only_on_master (id int primary key);"
+                + " create table drifted (id int primary key, note text, qty numeric(10,2))");
+        pair.standby.execute("app", "create table drifted (id int primary key, qty numeric(12,2))");
+        try (Connection master = pair.master.connect("app"); Connection standby = pair.standby.connect("app")) {
+            List<Table> tables = TableCatalog.read(master);
+            assertThatThrownBy(() -> StandbyTables.check(standby, tables))
+                    .isInstanceOf(LifeboatException.class)
+                    .hasMessage("""
+                            public.drifted: column note missing on standby
+                            public.drifted: column qty is numeric(12,2) on standby but numeric(10,2) on master
+                            public.only_on_master: table missing on standby""");
+        } finally {
+            pair.master.execute("app", "drop table only_on_master; drop table drifted");
+            pair.standby.execute("app", "drop table drifted");
+        }
+    }
+
+    @Test
+    void masterWithoutLogicalWalLevelOrReplicationPrivilege_isRefusedWithTheFix() throws SQLException {
+        try (Connection master = pair.master.connect("app"); Statement s = master.createStatement()) {
+            s.execute("create role weak login");
+            s.execute("set role weak");
+            assertThatThrownBy(() -> MasterPrerequisites.check(master, "lifeboat"))
+                    .hasMessage("user weak has no REPLICATION privilege on master");
+            s.execute("reset role");
+            s.execute("drop role weak");
+        }
+        try (var replica = io.lifeboat.testkit.PostgresCluster.builder().setting("wal_level", "replica").start();
+             Connection c = replica.connect()) {
+            assertThatThrownBy(() -> MasterPrerequisites.check(c, "lifeboat"))
+                    .hasMessage("wal_level is 'replica' on master: set wal_level = logical and restart PostgreSQL");
+        }
+    }
+}
