@@ -1,0 +1,185 @@
+package io.lifeboat.replicator.apply;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lifeboat.core.db.Lsn;
+import io.lifeboat.replicator.ClusterPair;
+import io.lifeboat.replicator.route.ChangeKind;
+import io.lifeboat.replicator.route.RowChange;
+import io.lifeboat.replicator.route.SourceTransaction;
+import io.lifeboat.replicator.schema.TableName;
+import io.lifeboat.testkit.PostgresCluster;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ApplierIT {
+    private static final TableName ITEMS = new TableName("public", "items");
+    private static PostgresCluster standby;
+    private Connection connection;
+    private Applier applier;
+    private long lsn = 0x1000000;
+
+    @BeforeAll
+    static void start() {
+        ClusterPair pair = new ClusterPair();
+        pair.master.close();
+        standby = pair.standby;
+    }
+
+    @AfterAll
+    static void stop() {
+        if (standby != null) {
+            standby.close();
+        }
+    }
+
+    @BeforeEach
+    void freshTable() throws SQLException {
+        standby.execute("app", """
+                drop table if exists items;
+                create table items (id int, region text, qty int, note text, doc text,
+                                    total numeric generated always as (qty * 2) stored,
+                                    primary key (id, region));
+                delete from lifeboat.applied_position;
+                """);
+        connection = standby.connect("app");
+        applier = new Applier("lifeboat", connection, 1000);
+    }
+
+    @AfterEach
+    void close() throws SQLException {
+        connection.close();
+    }
+
+    private static Map<String, String> key(int id) {
+        return Map.of("id", Integer.toString(id), "region", "eu");
+    }
+
+    private static RowChange upsert(ChangeKind kind, int id, Integer qty, String note) {
+        Map<String, String> values = new LinkedHashMap<>(key(id));
+        values.put("qty", qty == null ? null : qty.toString());
+        values.put("note", note);
+        values.put("doc", "doc " + id);
+        return new RowChange(ITEMS, kind, key(id), values, Set.of());
+    }
+
+    private static RowChange delete(int id) {
+        return new RowChange(ITEMS, ChangeKind.DELETE, key(id), Map.of(), Set.of());
+    }
+
+    private SourceTransaction transaction(RowChange... changes) {
+        lsn += 0x100;
+        return new SourceTransaction(lsn, new Lsn(lsn), List.of(changes));
+    }
+
+    private List<String> items() {
+        return ClusterPair.rows(standby, "select id, region, qty, note, doc, total from items order by id");
+    }
+
+    @Test
+    void insertsUpdatesDeletesAndTruncates_landAndAdvanceThePosition() throws SQLException {
+        SourceTransaction first = transaction(upsert(ChangeKind.INSERT, 1, 5, "a"), upsert(ChangeKind.INSERT, 2, 6, "b"),
+                upsert(ChangeKind.INSERT, 3, null, null));
+        SourceTransaction second = transaction(upsert(ChangeKind.UPDATE, 1, 7, "a2"), delete(2));
+        Applier.Result result = applier.apply(List.of(first, second));
+
+        assertThat(result.appliedTransactions()).isEqualTo(2);
+        assertThat(result.rows()).isEqualTo(5);
+        assertThat(items()).containsExactly("1|eu|7|a2|doc 1|14", "3|eu|null|null|doc 3|null");
+        assertThat(AppliedPosition.read(connection, "lifeboat")).contains(second.commitLsn());
+
+        applier.apply(List.of(transaction(RowChange.truncate(ITEMS)), transaction(upsert(ChangeKind.INSERT, 9, 1, "z"))));
+        assertThat(items()).containsExactly("9|eu|1|z|doc 9|2");
+    }
+
+    @Test
+    void transactionsAtOrBelowTheAppliedPosition_areSkippedEvenAfterARestart() throws SQLException {
+        SourceTransaction insert = transaction(upsert(ChangeKind.INSERT, 1, 5, "a"));
+        SourceTransaction remove = transaction(delete(1));
+        applier.apply(List.of(insert, remove));
+
+        Applier restarted = new Applier("lifeboat", connection, 1000);
+        assertThat(restarted.applied()).isEqualTo(remove.commitLsn());
+        Applier.Result replay = restarted.apply(List.of(insert, remove));
+        assertThat(replay.appliedTransactions()).isZero();
+        assertThat(replay.skippedTransactions()).isEqualTo(2);
+        assertThat(items()).isEmpty();
+
+        // A group that straddles the position applies only what is new.
+        SourceTransaction next = transaction(upsert(ChangeKind.INSERT, 2, 1, "new"));
+        Applier.Result mixed = restarted.apply(List.of(insert, remove, next));
+        assertThat(mixed.appliedTransactions()).isEqualTo(1);
+        assertThat(items()).containsExactly("2|eu|1|new|doc 2|2");
+    }
+
+    @Test
+    void aFailingChange_leavesNothingOfTheGroupAndThePositionWhereItWas() throws SQLException {
+        SourceTransaction good = transaction(upsert(ChangeKind.INSERT, 1, 5, "a"));
+        applier.apply(List.of(good));
+        SourceTransaction next = transaction(upsert(ChangeKind.INSERT, 2, 6, "b"));
+        Map<String, String> bad = new LinkedHashMap<>(key(3));
+        bad.put("qty", "not a number");
+        SourceTransaction broken = transaction(new RowChange(ITEMS, ChangeKind.INSERT, key(3), bad, Set.of()));
+
+        assertThatThrownBy(() -> applier.apply(List.of(next, broken))).isInstanceOf(SQLException.class)
+                .hasMessageContaining("invalid input syntax for type integer");
+        assertThat(items()).containsExactly("1|eu|5|a|doc 1|10");
+        assertThat(AppliedPosition.read(connection, "lifeboat")).contains(good.commitLsn());
+        assertThat(applier.applied()).isEqualTo(good.commitLsn());
+    }
+
+    @Test
+    void unchangedToastedColumns_keepTheirStandbyValue() throws SQLException {
+        applier.apply(List.of(transaction(upsert(ChangeKind.INSERT, 1, 5, "a"))));
+        Map<String, String> values = new LinkedHashMap<>(key(1));
+        values.put("qty", "8");
+        values.put("note", "changed");
+        applier.apply(List.of(transaction(new RowChange(ITEMS, ChangeKind.UPDATE, key(1), values, Set.of("doc")))));
+        assertThat(items()).containsExactly("1|eu|8|changed|doc 1|16");
+    }
+
+    @Test
+    void theSameKeyTwiceInOneGroup_isAppliedInOrder() throws SQLException {
+        applier.apply(List.of(transaction(upsert(ChangeKind.INSERT, 1, 1, "v1"), upsert(ChangeKind.UPDATE, 1, 2, "v2"),
+                delete(1), upsert(ChangeKind.INSERT, 1, 3, "v3"), upsert(ChangeKind.INSERT, 2, 1, "x"))));
+        assertThat(items()).containsExactly("1|eu|3|v3|doc 1|6", "2|eu|1|x|doc 2|2");
+    }
+
+    @Test
+    void aColumnTheStandbyLacks_isReportedAsSchemaDrift() throws SQLException {
+        Map<String, String> values = new LinkedHashMap<>(key(1));
+        values.put("colour", "red");
+        assertThatThrownBy(() -> applier.apply(List.of(transaction(
+                new RowChange(ITEMS, ChangeKind.INSERT, key(1), values, Set.of())))))
+                .isInstanceOf(SchemaDriftException.class)
+                .hasMessage("public.items: schema drift: column colour missing on standby");
+        assertThat(AppliedPosition.read(connection, "lifeboat")).isEmpty();
+    }
+
+    @Test
+    void manyRows_goInFewStatementsAndStayExact() throws SQLException {
+        SourceTransaction[] group = new SourceTransaction[50];
+        int id = 0;
+        for (int t = 0; t < group.length; t++) {
+            RowChange[] changes = new RowChange[200];
+            for (int r = 0; r < changes.length; r++) {
+                changes[r] = upsert(ChangeKind.INSERT, ++id, id, "n" + id);
+            }
+            group[t] = transaction(changes);
+        }
+        Applier.Result result = applier.apply(List.of(group));
+        assertThat(result.rows()).isEqualTo(10_000);
+        assertThat(ClusterPair.rows(standby, "select count(*), sum(qty), sum(total) from items"))
+                .containsExactly("10000|50005000|100010000");
+    }
+}
