@@ -1,0 +1,135 @@
+package io.lifeboat.replicator;
+
+import io.lifeboat.core.config.ConnectionConfig;
+import io.lifeboat.core.config.ReplicationConfig;
+import io.lifeboat.core.db.Lsn;
+import io.lifeboat.core.error.LifeboatException;
+import io.lifeboat.replicator.apply.AppliedPosition;
+import io.lifeboat.replicator.apply.Applier;
+import io.lifeboat.replicator.engine.ChangeCapture;
+import io.lifeboat.replicator.fullcopy.FullcopyRound;
+import io.lifeboat.replicator.fullcopy.InitialSync;
+import io.lifeboat.replicator.schema.TableCatalog;
+import io.lifeboat.replicator.setup.MasterPrerequisites;
+import io.lifeboat.replicator.setup.Publication;
+import io.lifeboat.replicator.setup.ReplicationSlot;
+import io.lifeboat.replicator.setup.StandbyTables;
+import io.lifeboat.replicator.setup.TableSelection;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the standby equal to the master: checks prerequisites, makes the publication and slot, copies every table
+ * when the slot is new, then streams changes ({@code pushdelta}) and recopies tables without a primary key
+ * ({@code fullcopy}) on their interval, until {@link #stop()}.
+ */
+public final class Replicator {
+    private static final Logger log = LoggerFactory.getLogger(Replicator.class);
+
+    private final ConnectionConfig masterConfig;
+    private final ReplicationConfig config;
+    private final DataSource master;
+    private final DataSource standby;
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+
+    public Replicator(ConnectionConfig masterConfig, ReplicationConfig config, DataSource master, DataSource standby) {
+        this.masterConfig = masterConfig;
+        this.config = config;
+        this.master = master;
+        this.standby = standby;
+    }
+
+    /** Asks {@link #run()} to stop; the position stays saved in the standby. */
+    public void stop() {
+        stopRequested.countDown();
+    }
+
+    /** Replicates until {@link #stop()} or a failure. */
+    public void run() throws SQLException, InterruptedException {
+        TableSelection selection = prepare();
+        try (Connection applyConnection = standby.getConnection()) {
+            Applier applier = new Applier(config.slot(), applyConnection, config.batchMaxRows());
+            ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "lifeboat-fullcopy");
+                thread.setDaemon(true);
+                return thread;
+            });
+            ChangeCapture capture = new ChangeCapture(masterConfig, config, selection.pushdelta(), applier);
+            try {
+                capture.start();
+                log.info("replicating {} pushdelta and {} fullcopy tables from {} (slot {}, from {})",
+                        selection.pushdelta().size(), selection.fullcopy().size(), masterConfig.address(),
+                        config.slot(), applier.applied());
+                if (!selection.fullcopy().isEmpty()) {
+                    long every = config.fullcopyInterval().toMillis();
+                    scheduler.scheduleWithFixedDelay(() -> fullcopy(selection), every, every, TimeUnit.MILLISECONDS);
+                }
+                while (!stopRequested.await(200, TimeUnit.MILLISECONDS)) {
+                    if (capture.awaitStop(Duration.ZERO)) {
+                        break;
+                    }
+                }
+            } finally {
+                scheduler.shutdownNow();
+                capture.close();
+            }
+            if (capture.failure() != null) {
+                Throwable cause = capture.failure();
+                while (cause.getCause() != null && !(cause instanceof LifeboatException)) {
+                    cause = cause.getCause();
+                }
+                throw new LifeboatException("replication stopped: " + cause.getMessage(), capture.failure());
+            }
+            log.info("replication stopped at {}", applier.applied());
+        }
+    }
+
+    /** Runs one fullcopy round now: {@code sync fullcopy} and the schedule. */
+    public void fullcopy(TableSelection selection) {
+        try {
+            FullcopyRound.run(selection.fullcopy(), master, standby);
+        } catch (SQLException | RuntimeException e) {
+            log.warn("fullcopy failed, next try in {}: {}", config.fullcopyInterval(), e.getMessage());
+        }
+    }
+
+    /** Everything before streaming: checks, publication, slot, and the initial copy when the slot is new. */
+    public TableSelection prepare() throws SQLException {
+        try (Connection m = master.getConnection(); Connection s = standby.getConnection()) {
+            MasterPrerequisites.check(m, config.slot());
+            TableSelection selection = TableSelection.of(TableCatalog.read(m), config);
+            StandbyTables.check(s, selection.all());
+            Publication.ensure(m, config.publication(), selection.pushdelta());
+            Optional<ReplicationSlot.SlotState> slot = ReplicationSlot.state(m, config.slot());
+            Optional<Lsn> applied = AppliedPosition.read(s, config.slot());
+            if (slot.isPresent() && slot.get().lost()) {
+                log.error("slot {} on master is lost (the WAL it needed was removed): recreating it and copying"
+                        + " every table again", config.slot());
+                ReplicationSlot.drop(m, config.slot());
+                slot = Optional.empty();
+            } else if (slot.isPresent() && applied.isEmpty()) {
+                log.warn("slot {} exists on master but the standby has no applied position for it: recreating the"
+                        + " slot and copying every table", config.slot());
+                ReplicationSlot.drop(m, config.slot());
+                slot = Optional.empty();
+            }
+            if (slot.isEmpty()) {
+                ReplicationSlot.ExportedSnapshot snapshot =
+                        ReplicationSlot.createExportingSnapshot(masterConfig, config.slot());
+                InitialSync.Result result = InitialSync.run(snapshot, selection.all(), config.slot(), m, s);
+                log.info("initial sync: {} tables, {} rows in {} ms; streaming from {}", result.tables(),
+                        result.rows(), result.millis(), result.position());
+            }
+            return selection;
+        }
+    }
+}

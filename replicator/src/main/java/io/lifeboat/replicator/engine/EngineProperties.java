@@ -1,0 +1,58 @@
+package io.lifeboat.replicator.engine;
+
+import io.lifeboat.core.config.ConnectionConfig;
+import io.lifeboat.core.config.ReplicationConfig;
+import io.lifeboat.replicator.schema.Table;
+import java.util.List;
+import java.util.Properties;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/** The Debezium engine's settings: why each one is what it is, in one place. */
+final class EngineProperties {
+    private EngineProperties() {
+    }
+
+    static Properties of(ConnectionConfig master, ReplicationConfig replication, List<Table> pushdelta) {
+        Properties p = new Properties();
+        p.setProperty("name", "lifeboat-" + replication.slot());
+        p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        // The standby's applied position is the durable position; Debezium's own offsets only need to reach the
+        // slot (confirmed_flush_lsn), which a fresh engine then resumes from.
+        p.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
+        p.setProperty("offset.flush.interval.ms", "500");
+        p.setProperty("database.hostname", master.host());
+        p.setProperty("database.port", Integer.toString(master.port()));
+        p.setProperty("database.user", master.user());
+        p.setProperty("database.password", master.password().map(s -> s.reveal()).orElse(""));
+        p.setProperty("database.dbname", master.database());
+        p.setProperty("database.sslmode", master.sslmode().configValue());
+        p.setProperty("topic.prefix", "lifeboat");
+        p.setProperty("plugin.name", "pgoutput");
+        p.setProperty("slot.name", replication.slot());
+        p.setProperty("publication.name", replication.publication());
+        p.setProperty("publication.autocreate.mode", "disabled");
+        p.setProperty("snapshot.mode", "no_data");
+        // BEGIN/END records: END carries the transaction's commit position, and acknowledging it moves the slot
+        // exactly past the transaction, so a restart re-delivers nothing that was applied.
+        p.setProperty("provide.transaction.metadata", "true");
+        p.setProperty("skipped.operations", "none");
+        p.setProperty("tombstones.on.delete", "false");
+        // Representations that keep every value exact, turned back into text by ValueText.
+        p.setProperty("decimal.handling.mode", "string");
+        p.setProperty("binary.handling.mode", "bytes");
+        p.setProperty("interval.handling.mode", "string");
+        p.setProperty("time.precision.mode", "adaptive_time_microseconds");
+        p.setProperty("include.unknown.datatypes", "true");
+        p.setProperty("column.propagate.source.type", ".*");
+        p.setProperty("max.batch.size", "8192");
+        p.setProperty("max.queue.size", "32768");
+        p.setProperty("poll.interval.ms", "10");
+        if (!pushdelta.isEmpty()) {
+            p.setProperty("table.include.list", pushdelta.stream()
+                    .map(t -> Pattern.quote(t.name().schema()) + "\\." + Pattern.quote(t.name().name()))
+                    .collect(Collectors.joining(",")));
+        }
+        return p;
+    }
+}

@@ -1,0 +1,147 @@
+package io.lifeboat.replicator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lifeboat.core.config.DataSize;
+import io.lifeboat.core.config.ReplicationConfig;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
+
+class ReplicatorIT {
+    private ClusterPair pair;
+    private Replicator replicator;
+    private Thread running;
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+    static ReplicationConfig config(Duration fullcopyInterval) {
+        return new ReplicationConfig("lifeboat", "lifeboat", List.of(), List.of(), List.of(), fullcopyInterval, 20_000,
+                Duration.ofMillis(100), DataSize.ofGibibytes(10));
+    }
+
+    static PGSimpleDataSource dataSource(io.lifeboat.testkit.PostgresCluster cluster) {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setUrl(cluster.jdbcUrl("app"));
+        ds.setUser(cluster.superuser());
+        return ds;
+    }
+
+    @BeforeEach
+    void start() {
+        pair = new ClusterPair();
+        pair.schema("""
+                create table accounts (id int primary key, owner text, balance numeric(12,2));
+                create table lines (order_id int, line int, sku text, primary key (order_id, line));
+                create table docs (id int primary key, title text, body text, blob bytea, meta jsonb);
+                create table audit_no_pk (at int, what text);
+                """);
+        pair.master.execute("app", """
+                insert into accounts select g, 'owner ' || g, g * 1.5 from generate_series(1, 1000) g;
+                insert into audit_no_pk select g, 'before start' from generate_series(1, 10) g;
+                """);
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        if (replicator != null) {
+            replicator.stop();
+            running.join(30_000);
+        }
+        pair.close();
+    }
+
+    private void startReplicator(Duration fullcopyInterval) {
+        replicator = new Replicator(ClusterPair.config(pair.master), config(fullcopyInterval),
+                dataSource(pair.master), dataSource(pair.standby));
+        running = new Thread(() -> {
+            try {
+                replicator.run();
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        }, "replicator-under-test");
+        running.start();
+    }
+
+    private void awaitEqual(String query) {
+        eventually(Duration.ofSeconds(60), () -> ClusterPair.rows(pair.standby, query)
+                .equals(ClusterPair.rows(pair.master, query)));
+        assertThat(ClusterPair.rows(pair.standby, query)).isEqualTo(ClusterPair.rows(pair.master, query));
+    }
+
+    private void eventually(Duration limit, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (failure.get() != null) {
+                throw new AssertionError("replicator failed", failure.get());
+            }
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    @Test
+    void initialSyncThenEveryKindOfChange_leavesTheStandbyEqual() {
+        startReplicator(Duration.ofSeconds(2));
+        awaitEqual("select * from accounts order by id");
+
+        pair.master.execute("app", """
+                begin;
+                insert into accounts values (1001, 'new', 1), (1002, 'new', 2);
+                update accounts set balance = balance + 100 where id <= 10;
+                delete from accounts where id between 500 and 599;
+                commit;
+                update accounts set id = 5000 where id = 1;
+                insert into lines select o, l, 'sku' || o || '-' || l from generate_series(1, 20) o, generate_series(1, 5) l;
+                delete from lines where line = 3;
+                update lines set line = 30 where order_id = 7 and line = 4;
+                """);
+        awaitEqual("select * from accounts order by id");
+        awaitEqual("select * from lines order by order_id, line");
+
+        pair.master.execute("app", "truncate lines; insert into lines values (1, 1, 'after truncate')");
+        awaitEqual("select * from lines order by order_id, line");
+    }
+
+    @Test
+    void anUpdateThatLeavesToastedValuesAlone_keepsThemOnTheStandby() {
+        startReplicator(Duration.ofMinutes(10));
+        pair.master.execute("app", """
+                insert into docs
+                select 1, 'first', string_agg(md5(random()::text), ''), decode(string_agg(md5(random()::text), ''), 'hex'),
+                       jsonb_build_object('k', string_agg(md5(random()::text), ''))
+                from generate_series(1, 400);
+                """);
+        String all = "select id, title, md5(body), md5(blob), md5(meta::text), length(body) from docs order by id";
+        awaitEqual(all);
+        assertThat(ClusterPair.rows(pair.master, "select pg_column_size(body) < length(body) or length(body) > 8000"
+                + " from docs")).containsExactly("t");
+
+        pair.master.execute("app", "update docs set title = 'renamed' where id = 1");
+        awaitEqual(all);
+        assertThat(ClusterPair.rows(pair.standby, "select title, body like '__debezium%' from docs"))
+                .containsExactly("renamed|f");
+    }
+
+    @Test
+    void tablesWithoutAPrimaryKey_areCopiedWholeOnTheirIntervalAndNeverBlockMasterWrites() {
+        startReplicator(Duration.ofSeconds(1));
+        awaitEqual("select * from audit_no_pk order by at, what");
+        // Not in the publication, so updates and deletes on the master keep working.
+        pair.master.execute("app", "update audit_no_pk set what = 'changed' where at <= 5;"
+                + " delete from audit_no_pk where at = 10; insert into audit_no_pk values (11, 'new')");
+        awaitEqual("select * from audit_no_pk order by at, what");
+    }
+}
