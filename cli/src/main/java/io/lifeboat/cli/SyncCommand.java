@@ -4,9 +4,13 @@ import io.lifeboat.core.config.LoadedConfig;
 import io.lifeboat.core.db.Pools;
 import io.lifeboat.migrations.CatalogMigrator;
 import io.lifeboat.replicator.Replicator;
+import io.lifeboat.replicator.status.ReplicationStatus;
+import io.lifeboat.replicator.status.StatusReader;
+import java.sql.Connection;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "sync", mixinStandardHelpOptions = true,
@@ -40,6 +44,25 @@ final class SyncCommand extends CommandGroup {
                 finished.countDown();
             }
             return ExitCode.OK.code();
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = {"Show lag, applied position, slot and tables. Exit 0 healthy, 1 warning, 2 critical."})
+    int status(@Option(names = "--json", description = "Print JSON for machines.") boolean json) throws Exception {
+        LoadedConfig loaded = root.loadConfig();
+        try (Pools pools = new Pools(loaded.config());
+             Connection master = pools.master().getConnection();
+             Connection standby = pools.standby().getConnection()) {
+            ReplicationStatus status = StatusReader.read(loaded.config().replication(), master, standby);
+            java.io.PrintWriter out = spec.commandLine().getOut();
+            out.print(json ? StatusText.json(status) : StatusText.table(status, loaded.config().replication().slot()));
+            out.flush();
+            return switch (status.health()) {
+                case HEALTHY -> ExitCode.OK.code();
+                case WARNING -> ExitCode.WARNING.code();
+                case CRITICAL -> ExitCode.ERROR.code();
+            };
         }
     }
 }

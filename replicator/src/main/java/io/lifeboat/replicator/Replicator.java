@@ -10,6 +10,7 @@ import io.lifeboat.replicator.engine.ChangeCapture;
 import io.lifeboat.replicator.fullcopy.FullcopyRound;
 import io.lifeboat.replicator.fullcopy.InitialSync;
 import io.lifeboat.replicator.schema.TableCatalog;
+import io.lifeboat.replicator.setup.Heartbeat;
 import io.lifeboat.replicator.setup.MasterPrerequisites;
 import io.lifeboat.replicator.setup.Publication;
 import io.lifeboat.replicator.setup.ReplicationSlot;
@@ -58,8 +59,8 @@ public final class Replicator {
         TableSelection selection = prepare();
         try (Connection applyConnection = standby.getConnection()) {
             Applier applier = new Applier(config.slot(), applyConnection, config.batchMaxRows());
-            ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-                Thread thread = new Thread(runnable, "lifeboat-fullcopy");
+            ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, runnable -> {
+                Thread thread = new Thread(runnable, "lifeboat-schedule");
                 thread.setDaemon(true);
                 return thread;
             });
@@ -69,6 +70,7 @@ public final class Replicator {
                 log.info("replicating {} pushdelta and {} fullcopy tables from {} (slot {}, from {})",
                         selection.pushdelta().size(), selection.fullcopy().size(), masterConfig.address(),
                         config.slot(), applier.applied());
+                scheduler.scheduleWithFixedDelay(this::beat, 0, 1, TimeUnit.SECONDS);
                 if (!selection.fullcopy().isEmpty()) {
                     long every = config.fullcopyInterval().toMillis();
                     scheduler.scheduleWithFixedDelay(() -> fullcopy(selection), every, every, TimeUnit.MILLISECONDS);
@@ -93,6 +95,14 @@ public final class Replicator {
         }
     }
 
+    private void beat() {
+        try (Connection m = master.getConnection()) {
+            Heartbeat.beat(m);
+        } catch (SQLException | RuntimeException e) {
+            log.warn("cannot write the heartbeat on master: {}", e.getMessage());
+        }
+    }
+
     /** Runs one fullcopy round now: {@code sync fullcopy} and the schedule. */
     public void fullcopy(TableSelection selection) {
         try {
@@ -106,7 +116,8 @@ public final class Replicator {
     public TableSelection prepare() throws SQLException {
         try (Connection m = master.getConnection(); Connection s = standby.getConnection()) {
             MasterPrerequisites.check(m, config.slot());
-            TableSelection selection = TableSelection.of(TableCatalog.read(m), config);
+            Heartbeat.ensure(m);
+            TableSelection selection = TableSelection.of(TableCatalog.read(m), config).withHeartbeat();
             StandbyTables.check(s, selection.all());
             Publication.ensure(m, config.publication(), selection.pushdelta());
             Optional<ReplicationSlot.SlotState> slot = ReplicationSlot.state(m, config.slot());

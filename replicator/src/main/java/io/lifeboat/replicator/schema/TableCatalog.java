@@ -26,8 +26,10 @@ public final class TableCatalog {
             from pg_class c
             join pg_namespace n on n.oid = c.relnamespace
             where c.relkind = 'r'
-              and n.nspname not in ('pg_catalog', 'information_schema', 'lifeboat')
+              and n.nspname not in ('pg_catalog', 'information_schema')
               and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp%'
+              and (n.nspname, c.relname) = (coalesce(?, n.nspname), coalesce(?, c.relname))
+              and (? or n.nspname <> 'lifeboat')
             order by 1, 2
             """;
     private static final String COLUMNS = """
@@ -41,14 +43,22 @@ public final class TableCatalog {
     private TableCatalog() {
     }
 
-    /** Every user table, with columns and primary key. */
+    /** Every user table, with columns and primary key; Lifeboat's own schema is not the user's. */
     public static List<Table> read(Connection connection) throws SQLException {
+        return query(connection, null);
+    }
+
+    private static List<Table> query(Connection connection, TableName only) throws SQLException {
         Map<TableName, List<String>> keys = new LinkedHashMap<>();
-        try (PreparedStatement statement = connection.prepareStatement(TABLES);
-             ResultSet rows = statement.executeQuery()) {
-            while (rows.next()) {
-                Array key = rows.getArray(3);
-                keys.put(new TableName(rows.getString(1), rows.getString(2)), List.of((String[]) key.getArray()));
+        try (PreparedStatement statement = connection.prepareStatement(TABLES)) {
+            statement.setString(1, only == null ? null : only.schema());
+            statement.setString(2, only == null ? null : only.name());
+            statement.setBoolean(3, only != null);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    Array key = rows.getArray(3);
+                    keys.put(new TableName(rows.getString(1), rows.getString(2)), List.of((String[]) key.getArray()));
+                }
             }
         }
         List<Table> tables = new ArrayList<>();
@@ -58,9 +68,9 @@ public final class TableCatalog {
         return tables;
     }
 
-    /** One table, or empty when it does not exist. */
+    /** One table, in any schema, or empty when it does not exist. */
     public static Optional<Table> find(Connection connection, TableName name) throws SQLException {
-        return read(connection).stream().filter(t -> t.name().equals(name)).findFirst();
+        return query(connection, name).stream().findFirst();
     }
 
     static List<Column> columns(Connection connection, TableName name) throws SQLException {

@@ -4,7 +4,6 @@ import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.replicator.schema.Column;
 import io.lifeboat.replicator.schema.Table;
 import io.lifeboat.replicator.schema.TableCatalog;
-import io.lifeboat.replicator.schema.TableName;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -20,11 +19,9 @@ public final class StandbyTables {
 
     /** @throws LifeboatException listing every missing table and column, one per line */
     public static void check(Connection standby, List<Table> masterTables) throws SQLException {
-        Map<TableName, Table> onStandby = TableCatalog.read(standby).stream()
-                .collect(Collectors.toMap(Table::name, Function.identity()));
         List<String> problems = new ArrayList<>();
         for (Table table : masterTables) {
-            Table there = onStandby.get(table.name());
+            Table there = TableCatalog.find(standby, table.name()).orElse(null);
             if (there == null) {
                 problems.add(table.name() + ": table missing on standby");
                 continue;

@@ -29,6 +29,13 @@ public record TableSelection(List<Table> pushdelta, List<Table> fullcopy) {
         return new TableSelection(List.copyOf(pushdelta), List.copyOf(fullcopy));
     }
 
+    /** The same selection with Lifeboat's heartbeat table streamed too. */
+    public TableSelection withHeartbeat() {
+        List<Table> streamed = new ArrayList<>(pushdelta);
+        streamed.add(Heartbeat.TABLE);
+        return new TableSelection(List.copyOf(streamed), fullcopy);
+    }
+
     public List<Table> all() {
         List<Table> all = new ArrayList<>(pushdelta);
         all.addAll(fullcopy);
