@@ -47,6 +47,25 @@ final class SyncCommand extends CommandGroup {
         }
     }
 
+    @Command(name = "sequences", mixinStandardHelpOptions = true,
+            description = "Bring the standby's sequences up to the master's values now (never moves one backwards).")
+    int sequences() throws Exception {
+        LoadedConfig loaded = root.loadConfig();
+        try (Pools pools = new Pools(loaded.config());
+             Connection master = pools.master().getConnection();
+             Connection standby = pools.standby().getConnection()) {
+            io.lifeboat.replicator.sequence.SequenceSync.Result result =
+                    io.lifeboat.replicator.sequence.SequenceSync.run(master, standby);
+            java.io.PrintWriter out = spec.commandLine().getOut();
+            result.advanced().forEach((name, value) -> out.println(name + ": set to " + value));
+            result.missing().forEach(name -> out.println(name + ": missing on standby"));
+            out.println(result.sequences() + " sequences, " + result.advanced().size() + " advanced, "
+                    + result.missing().size() + " missing on standby");
+            out.flush();
+            return result.missing().isEmpty() ? ExitCode.OK.code() : ExitCode.WARNING.code();
+        }
+    }
+
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = {"Show lag, applied position, slot and tables. Exit 0 healthy, 1 warning, 2 critical."})
     int status(@Option(names = "--json", description = "Print JSON for machines.") boolean json) throws Exception {

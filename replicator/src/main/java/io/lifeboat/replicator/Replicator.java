@@ -10,6 +10,7 @@ import io.lifeboat.replicator.engine.ChangeCapture;
 import io.lifeboat.replicator.fullcopy.FullcopyRound;
 import io.lifeboat.replicator.fullcopy.InitialSync;
 import io.lifeboat.replicator.schema.TableCatalog;
+import io.lifeboat.replicator.sequence.SequenceSync;
 import io.lifeboat.replicator.setup.Heartbeat;
 import io.lifeboat.replicator.setup.MasterPrerequisites;
 import io.lifeboat.replicator.setup.Publication;
@@ -40,6 +41,7 @@ public final class Replicator {
     private final ReplicationConfig config;
     private final DataSource master;
     private final DataSource standby;
+    private static final Duration SEQUENCE_INTERVAL = Duration.ofSeconds(10);
     private final CountDownLatch stopRequested = new CountDownLatch(1);
 
     public Replicator(ConnectionConfig masterConfig, ReplicationConfig config, DataSource master, DataSource standby) {
@@ -71,6 +73,8 @@ public final class Replicator {
                         selection.pushdelta().size(), selection.fullcopy().size(), masterConfig.address(),
                         config.slot(), applier.applied());
                 scheduler.scheduleWithFixedDelay(this::beat, 0, 1, TimeUnit.SECONDS);
+                scheduler.scheduleWithFixedDelay(this::syncSequences, 0, SEQUENCE_INTERVAL.toMillis(),
+                        TimeUnit.MILLISECONDS);
                 if (!selection.fullcopy().isEmpty()) {
                     long every = config.fullcopyInterval().toMillis();
                     scheduler.scheduleWithFixedDelay(() -> fullcopy(selection), every, every, TimeUnit.MILLISECONDS);
@@ -92,6 +96,17 @@ public final class Replicator {
                 throw new LifeboatException("replication stopped: " + cause.getMessage(), capture.failure());
             }
             log.info("replication stopped at {}", applier.applied());
+        }
+    }
+
+    private void syncSequences() {
+        try (Connection m = master.getConnection(); Connection s = standby.getConnection()) {
+            SequenceSync.Result result = SequenceSync.run(m, s);
+            if (!result.advanced().isEmpty()) {
+                log.debug("sequences advanced on standby: {}", result.advanced());
+            }
+        } catch (SQLException | RuntimeException e) {
+            log.warn("cannot bring sequences up to date: {}", e.getMessage());
         }
     }
 
