@@ -3,6 +3,7 @@
 #
 #   sudo bench/replication.sh            # SCALE=10 TXNS=20000 REPEAT=3 LAG_RATE=500 LAG_SECONDS=60
 #   SCALE=2 TXNS=2000 REPEAT=1 LAG_SECONDS=10 bench/replication.sh   # quick smoke run
+#   LIFEBOAT=/path/to/other/checkout/lifeboat bench/replication.sh    # benchmark another checkout's build
 #
 # Three PostgreSQL 15 clusters (run as the postgres OS user, in a temp dir under /tmp, on free 127.0.0.1 ports):
 #   M = master (pgbench TPC-B), N = standby for native logical replication (CREATE SUBSCRIPTION),
@@ -33,6 +34,7 @@ PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 CATCHUP_TIMEOUT=${CATCHUP_TIMEOUT:-600}   # seconds, per catch-up
 KEEP_TMP=${KEEP_TMP:-0}                   # 1: keep the temp dir (logs) even on success; clusters are removed anyway
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LAUNCHER=${LIFEBOAT:-$REPO/lifeboat}       # the ./lifeboat launcher of the checkout to benchmark
 SLOT=lifeboat_bench
 PUB_NATIVE=bench_pub
 SUB_NATIVE=bench_sub
@@ -144,6 +146,9 @@ checkpoint_timeout = 30min
 timezone = 'UTC'
 log_timezone = 'UTC'
 log_min_messages = warning
+# The logical replication launcher waits this long between worker starts (default 5s): without it, re-enabling the
+# subscription would add up to 5s of idle time to native's catch-up.
+wal_retrieve_retry_interval = '200ms'
 EOF
     CLUSTERS+=("$c")
     runuser -u postgres -- "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null \
@@ -173,7 +178,7 @@ poll() { # sql (one row) -> POLL_RESULT; an error becomes "ERROR ..."
 }
 poll_close() {
     [[ -n $POLL_PID ]] || return 0
-    exec {POLL_IN}>&- 2>/dev/null || true
+    exec {POLL_IN}>&-
     for _ in $(seq 1 50); do kill -0 "$POLL_PID" 2>/dev/null || break; sleep 0.1; done
     kill "$POLL_PID" 2>/dev/null || true
     wait "$POLL_PID" 2>/dev/null || true
@@ -210,7 +215,7 @@ native_enable() { sql N "alter subscription $SUB_NATIVE enable"; }
 CFG="$TMP/lifeboat.yml"
 lb_start() { # log file
     LB_LOG=$1
-    "$REPO/lifeboat" -c "$CFG" sync run >"$LB_LOG" 2>&1 &
+    java ${LIFEBOAT_JAVA_OPTS:-} -jar "$TMP/lifeboat/lifeboat.jar" -c "$CFG" sync run >"$LB_LOG" 2>&1 &
     LB_PID=$!
 }
 lb_alive() {
@@ -324,6 +329,7 @@ lag_run() { # standby name
 
 log "temp dir $TMP; SCALE=$SCALE TXNS=$TXNS REPEAT=$REPEAT LAG_RATE=$LAG_RATE LAG_SECONDS=$LAG_SECONDS"
 BENCH_START=$SECONDS
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 for c in M N L; do start_cluster "$c"; done
 log "clusters: master 127.0.0.1:${PORT[M]}, native standby :${PORT[N]}, lifeboat standby :${PORT[L]}"
 
@@ -347,10 +353,17 @@ replication:
     include:
       - public.pgbench_*
 EOF
-# Builds Lifeboat now if needed, so no build lands inside a timed section.
+# The launcher builds Lifeboat now if needed; then the jar and its lib/ are copied into the temp dir and run from
+# there (as the launcher does: java $LIFEBOAT_JAVA_OPTS -jar), so no rebuild - e.g. after someone edits a source
+# file during the run - can land inside a timed section or change the code halfway.
 rc=0
-"$REPO/lifeboat" -c "$CFG" config check >"$TMP/config-check.log" 2>&1 || rc=$?
+"$LAUNCHER" -c "$CFG" config check >"$TMP/config-check.log" 2>&1 || rc=$?
 (( rc <= 1 )) || die "lifeboat config check failed: $(cat "$TMP/config-check.log")"
+mkdir "$TMP/lifeboat"
+cp -a "$(dirname "$LAUNCHER")/cli/target/lifeboat.jar" "$(dirname "$LAUNCHER")/cli/target/lib" "$TMP/lifeboat/"
+java ${LIFEBOAT_JAVA_OPTS:-} -jar "$TMP/lifeboat/lifeboat.jar" version >"$TMP/lifeboat-version.txt" 2>&1 \
+    || die "the copied lifeboat jar does not run: $(cat "$TMP/lifeboat-version.txt")"
+log "$(head -1 "$TMP/lifeboat-version.txt") from $(dirname "$LAUNCHER") ($(git -C "$(dirname "$LAUNCHER")" describe --always --dirty 2>/dev/null || echo 'not a git checkout'))"
 
 log "pgbench -i -s $SCALE on the master; pgbench_history gets a primary key (hid bigserial)"
 "$PGBIN/pgbench" -i -q -s "$SCALE" -h "$TMP/M" -p "${PORT[M]}" -U postgres bench >"$TMP/pgbench-init.log" 2>&1 \
@@ -525,6 +538,7 @@ cat <<EOF
 pgbench scale $SCALE ($MB MB of tables), pgbench_history given a primary key (hid bigserial) on all servers so that
 Lifeboat streams it. Three clusters and both replicators share one $(nproc)-core machine, so every figure is noisy;
 initial sync and catch-up are medians of $REPEAT run(s), lag is a single ${LAG_SECONDS}s run per replicator.
+Load average at start: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg) (anything above ~2 is other work).
 - initial sync: Lifeboat $l_init MB/s wall ($l_init_log MB/s by its own log) vs pg_dump -a | psql $n_init MB/s.
 - catch-up of $TXNS transactions ($ROWS row changes): native $n_cu rows/s, Lifeboat $l_cu rows/s including JVM and
   engine start, $l_cu_pos rows/s from its first applied position (native from its first row: $n_cu_first rows/s).

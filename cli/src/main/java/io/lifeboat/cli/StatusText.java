@@ -27,9 +27,9 @@ final class StatusText {
                 + (slot.active() ? "active" : "inactive") + ", wal " + slot.walStatus() + ", retains "
                 + DataSize.ofBytes(slot.retainedWalBytes()).approximate() + " of WAL").orElse(slotName + " missing")));
         int width = Math.max(5, status.tables().stream().mapToInt(t -> t.table().length()).max().orElse(5));
-        out.append(String.format("%-" + width + "s  %-9s  %s%n", "TABLE", "MODE", "ROWS ON STANDBY"));
+        out.append(String.format("%-" + width + "s  %-9s  %-9s  %s%n", "TABLE", "MODE", "STATE", "ROWS ON STANDBY"));
         for (ReplicationStatus.TableStatus table : status.tables()) {
-            out.append(String.format("%-" + width + "s  %-9s  %s%n", table.table(), table.mode(),
+            out.append(String.format("%-" + width + "s  %-9s  %-9s  %s%n", table.table(), table.mode(), table.state(),
                     table.rows() < 0 ? "missing" : String.format(Locale.ROOT, "%,d", table.rows())));
         }
         return out.toString();
@@ -57,8 +57,14 @@ final class StatusText {
             s.put("retained_wal_bytes", slot.retainedWalBytes());
             return s;
         }).orElse(null));
-        root.put("tables", status.tables().stream().map(t -> Map.of("table", t.table(), "mode", t.mode(),
-                "rows", t.rows())).toList());
+        root.put("tables", status.tables().stream().map(t -> {
+            Map<String, Object> table = new LinkedHashMap<>();
+            table.put("table", t.table());
+            table.put("mode", t.mode());
+            table.put("state", t.state());
+            table.put("rows", t.rows());
+            return table;
+        }).toList());
         try {
             return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root) + "\n";
         } catch (JsonProcessingException e) {

@@ -32,7 +32,7 @@ class SyncStatusIT {
             assertThat(before.out()).startsWith("replication: critical\n")
                     .contains("  ! no slot lifeboat on master: replication has not started (run sync run)")
                     .contains("  ! the standby has no applied position: the initial sync has not completed")
-                    .containsPattern("public.t\\s+pushdelta\\s+0");
+                    .containsPattern("public.t\\s+pushdelta\\s+streaming\\s+0");
 
             Process sync = new ProcessBuilder("java", "-jar", Path.of("target", "lifeboat.jar").toAbsolutePath().toString(),
                     "-c", config.toString(), "sync", "run").redirectErrorStream(true)

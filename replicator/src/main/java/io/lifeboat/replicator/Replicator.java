@@ -6,6 +6,9 @@ import io.lifeboat.core.db.Lsn;
 import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.replicator.apply.AppliedPosition;
 import io.lifeboat.replicator.apply.Applier;
+import io.lifeboat.replicator.apply.DriftRepair;
+import io.lifeboat.replicator.apply.PausedTables;
+import io.lifeboat.replicator.apply.SchemaDriftException;
 import io.lifeboat.replicator.engine.ChangeCapture;
 import io.lifeboat.replicator.fullcopy.FullcopyRound;
 import io.lifeboat.replicator.fullcopy.InitialSync;
@@ -60,19 +63,22 @@ public final class Replicator {
     public void run() throws SQLException, InterruptedException {
         TableSelection selection = prepare();
         try (Connection applyConnection = standby.getConnection()) {
-            Applier applier = new Applier(config.slot(), applyConnection, config.batchMaxRows());
+            PausedTables paused = PausedTables.load(applyConnection);
+            Applier applier = new Applier(config.slot(), applyConnection, config.batchMaxRows(), paused);
             ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, runnable -> {
                 Thread thread = new Thread(runnable, "lifeboat-schedule");
                 thread.setDaemon(true);
                 return thread;
             });
-            ChangeCapture capture = new ChangeCapture(masterConfig, config, selection.pushdelta(), applier);
+            ChangeCapture capture = new ChangeCapture(masterConfig, config, selection.pushdelta(), applier,
+                    drift -> handleDrift(drift, applier, paused));
             try {
                 capture.start();
                 log.info("replicating {} pushdelta and {} fullcopy tables from {} (slot {}, from {})",
                         selection.pushdelta().size(), selection.fullcopy().size(), masterConfig.address(),
                         config.slot(), applier.applied());
                 scheduler.scheduleWithFixedDelay(this::beat, 0, 1, TimeUnit.SECONDS);
+                scheduler.scheduleWithFixedDelay(() -> resumeFixed(applier, paused), 1, 2, TimeUnit.SECONDS);
                 scheduler.scheduleWithFixedDelay(this::syncSequences, 0, SEQUENCE_INTERVAL.toMillis(),
                         TimeUnit.MILLISECONDS);
                 if (!selection.fullcopy().isEmpty()) {
@@ -96,6 +102,45 @@ public final class Replicator {
                 throw new LifeboatException("replication stopped: " + cause.getMessage(), capture.failure());
             }
             log.info("replication stopped at {}", applier.applied());
+        }
+    }
+
+    private void handleDrift(SchemaDriftException drift, Applier applier, PausedTables paused) {
+        try (Connection m = master.getConnection(); Connection s = standby.getConnection()) {
+            if (DriftRepair.tryRepair(drift, m, s)) {
+                applier.forgetTables();
+                return;
+            }
+            paused.pause(s, drift.table(), drift.getMessage());
+            log.error("{}; the table is paused, other tables go on", drift.getMessage());
+        } catch (SQLException e) {
+            throw new LifeboatException("cannot handle " + drift.getMessage() + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
+     * Resumes each paused table whose standby schema fits again: first resume (so the stream applies its changes
+     * again), then copy it whole from a fresh snapshot, which holds every change passed over while it was paused.
+     */
+    private void resumeFixed(Applier applier, PausedTables paused) {
+        for (var table : paused.all().keySet()) {
+            try (Connection m = master.getConnection(); Connection s = standby.getConnection()) {
+                var onMaster = TableCatalog.find(m, table);
+                if (onMaster.isEmpty()) {
+                    continue;
+                }
+                try {
+                    StandbyTables.check(s, java.util.List.of(onMaster.get()));
+                } catch (LifeboatException stillDrifted) {
+                    continue;
+                }
+                paused.resume(s, table);
+                applier.forgetTables();
+                FullcopyRound.run(java.util.List.of(onMaster.get()), master, standby);
+                log.warn("{}: standby schema fixed; table copied again and resumed", table);
+            } catch (SQLException | RuntimeException e) {
+                log.warn("{}: cannot resume yet: {}", table, e.getMessage());
+            }
         }
     }
 
@@ -133,7 +178,8 @@ public final class Replicator {
             MasterPrerequisites.check(m, config.slot());
             Heartbeat.ensure(m);
             TableSelection selection = TableSelection.of(TableCatalog.read(m), config).withHeartbeat();
-            StandbyTables.check(s, selection.all());
+            PausedTables paused = PausedTables.load(s);
+            StandbyTables.check(s, selection.all().stream().filter(t -> !paused.contains(t.name())).toList());
             Publication.ensure(m, config.publication(), selection.pushdelta());
             Optional<ReplicationSlot.SlotState> slot = ReplicationSlot.state(m, config.slot());
             Optional<Lsn> applied = AppliedPosition.read(s, config.slot());

@@ -144,4 +144,36 @@ class ReplicatorIT {
                 + " delete from audit_no_pk where at = 10; insert into audit_no_pk values (11, 'new')");
         awaitEqual("select * from audit_no_pk order by at, what");
     }
+
+    @Test
+    void schemaDrift_addsNullableColumnsAndPausesOnlyTheTableThatCannotBeFixed() {
+        startReplicator(Duration.ofMinutes(10));
+        awaitEqual("select * from accounts order by id");
+
+        // A nullable column added on the master only: added on the standby by itself.
+        pair.master.execute("app", "alter table accounts add column note text;"
+                + " update accounts set note = 'noted' where id <= 3");
+        awaitEqual("select * from accounts order by id");
+
+        // A NOT NULL column the standby lacks: that table pauses, the others go on.
+        pair.master.execute("app", "alter table lines add column qty int not null default 1;"
+                + " insert into lines values (1, 1, 'a', 5), (1, 2, 'b', 6)");
+        pair.master.execute("app", "update accounts set balance = 0 where id = 10");
+        awaitEqual("select * from accounts order by id");
+        eventually(Duration.ofSeconds(30), () -> ClusterPair.rows(pair.standby,
+                "select count(*) from lifeboat.paused_table").equals(List.of("1")));
+        assertThat(ClusterPair.rows(pair.standby, "select table_name, reason from lifeboat.paused_table"))
+                .containsExactly("public.lines|public.lines: schema drift: column qty missing on standby");
+        assertThat(ClusterPair.rows(pair.standby, "select count(*) from lines")).containsExactly("0");
+
+        // The operator fixes the standby: the table is copied again and resumes, nothing lost.
+        pair.master.execute("app", "insert into lines values (2, 1, 'while paused', 7)");
+        pair.standby.execute("app", "alter table lines add column qty int not null default 1");
+        awaitEqual("select * from lines order by order_id, line");
+        eventually(Duration.ofSeconds(30), () -> ClusterPair.rows(pair.standby,
+                "select count(*) from lifeboat.paused_table").equals(List.of("0")));
+        pair.master.execute("app", "update lines set qty = 70 where order_id = 2");
+        awaitEqual("select * from lines order by order_id, line");
+        assertThat(ClusterPair.rows(pair.standby, "select count(*) from lifeboat.paused_table")).containsExactly("0");
+    }
 }

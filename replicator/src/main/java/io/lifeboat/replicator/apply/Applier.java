@@ -13,7 +13,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,13 +30,21 @@ public final class Applier {
     private final String slot;
     private final Connection standby;
     private final int maxRowsPerStatement;
-    private final Map<TableName, Map<String, Column>> columns = new HashMap<>();
-    private final Map<TableName, List<String>> primaryKeys = new HashMap<>();
+    private final PausedTables paused;
+    // Forgotten from the replicator's schedule thread when a paused table resumes.
+    private final Map<TableName, Map<String, Column>> columns = new ConcurrentHashMap<>();
+    private final Map<TableName, List<String>> primaryKeys = new ConcurrentHashMap<>();
     private Lsn applied;
 
     /** @param standby a connection used by this applier alone */
     public Applier(String slot, Connection standby, int maxRowsPerStatement) throws SQLException {
+        this(slot, standby, maxRowsPerStatement, new PausedTables());
+    }
+
+    /** @param paused tables whose changes are passed over (the position still moves past them) */
+    public Applier(String slot, Connection standby, int maxRowsPerStatement, PausedTables paused) throws SQLException {
         this.slot = slot;
+        this.paused = paused;
         this.standby = standby;
         this.maxRowsPerStatement = maxRowsPerStatement;
         standby.setAutoCommit(false);
@@ -62,6 +70,9 @@ public final class Applier {
             ChangeRun run = null;
             for (SourceTransaction transaction : fresh) {
                 for (RowChange change : transaction.changes()) {
+                    if (paused.contains(change.table())) {
+                        continue;
+                    }
                     rows++;
                     if (run != null && run.offer(change, maxRowsPerStatement)) {
                         continue;
@@ -97,7 +108,7 @@ public final class Applier {
         Map<String, Column> tableColumns = columnsOf(table);
         for (String column : run.columns()) {
             if (!tableColumns.containsKey(column)) {
-                throw new SchemaDriftException(table, "column " + column + " missing on standby");
+                throw SchemaDriftException.columnMissing(table, column);
             }
         }
         switch (run.shape()) {

@@ -7,6 +7,7 @@ import io.lifeboat.core.config.ConnectionConfig;
 import io.lifeboat.core.config.ReplicationConfig;
 import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.replicator.apply.Applier;
+import io.lifeboat.replicator.apply.SchemaDriftException;
 import io.lifeboat.replicator.route.SourceTransaction;
 import io.lifeboat.replicator.route.TransactionAssembler;
 import io.lifeboat.replicator.schema.Table;
@@ -30,6 +31,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ChangeCapture implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ChangeCapture.class);
+    private static final int MAX_DRIFT_ATTEMPTS = 1000;
 
     private final DebeziumEngine<ChangeEvent<SourceRecord, SourceRecord>> engine;
     private final ExecutorService executor;
@@ -37,12 +39,14 @@ public final class ChangeCapture implements AutoCloseable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final TransactionAssembler assembler = new TransactionAssembler();
     private final Applier applier;
+    private final DriftHandler drift;
     private final int maxRows;
     private volatile long appliedTransactions;
 
     public ChangeCapture(ConnectionConfig master, ReplicationConfig replication, List<Table> pushdelta,
-                         Applier applier) {
+                         Applier applier, DriftHandler drift) {
         this.applier = applier;
+        this.drift = drift;
         this.maxRows = replication.batchMaxRows();
         this.engine = DebeziumEngine.create(Connect.class)
                 .using(EngineProperties.of(master, replication, pushdelta))
@@ -107,20 +111,38 @@ public final class ChangeCapture implements AutoCloseable {
             return;
         }
         List<SourceTransaction> group = ready.stream().map(TransactionAssembler.Completed::transaction).toList();
-        try {
-            Applier.Result result = applier.apply(group);
-            appliedTransactions += result.appliedTransactions();
-            log.debug("applied {} transactions ({} rows, {} replayed) up to {}", result.appliedTransactions(),
-                    result.rows(), result.skippedTransactions(), result.position());
-        } catch (SQLException e) {
-            throw new LifeboatException("cannot apply changes to the standby (" + e.getMessage() + ")", e);
-        }
+        Applier.Result result = applyHandlingDrift(group);
+        appliedTransactions += result.appliedTransactions();
+        log.debug("applied {} transactions ({} rows, {} replayed) up to {}", result.appliedTransactions(),
+                result.rows(), result.skippedTransactions(), result.position());
         for (var completed : ready) {
             for (ChangeEvent<SourceRecord, SourceRecord> record : completed.records()) {
                 committer.markProcessed(record);
             }
         }
         ready.clear();
+    }
+
+    /** Each drift either repairs the standby or pauses one table, so this ends within as many tries as tables. */
+    private Applier.Result applyHandlingDrift(List<SourceTransaction> group) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return applier.apply(group);
+            } catch (SchemaDriftException e) {
+                if (attempt >= MAX_DRIFT_ATTEMPTS) {
+                    throw e;
+                }
+                drift.handle(e);
+            } catch (SQLException e) {
+                throw new LifeboatException("cannot apply changes to the standby (" + e.getMessage() + ")", e);
+            }
+        }
+    }
+
+    /** Called on the engine's thread when a change does not fit the standby's schema. */
+    public interface DriftHandler {
+        /** Repairs the standby or pauses the table; throws when it can do neither. */
+        void handle(SchemaDriftException drift);
     }
 
     @Override

@@ -28,6 +28,6 @@ public record ReplicationStatus(
     }
 
     /** One replicated table as the standby has it. */
-    public record TableStatus(String table, String mode, long rows) {
+    public record TableStatus(String table, String mode, String state, long rows) {
     }
 }

@@ -5,6 +5,7 @@ import io.lifeboat.core.config.HumanDuration;
 import io.lifeboat.core.config.ReplicationConfig;
 import io.lifeboat.core.db.Lsn;
 import io.lifeboat.replicator.apply.AppliedPosition;
+import io.lifeboat.replicator.apply.PausedTables;
 import io.lifeboat.replicator.schema.Table;
 import io.lifeboat.replicator.schema.TableCatalog;
 import io.lifeboat.replicator.setup.ReplicationSlot;
@@ -73,11 +74,15 @@ public final class StatusReader {
         }
         List<TableStatus> tables = new ArrayList<>();
         TableSelection selection = TableSelection.of(TableCatalog.read(master), config);
+        java.util.Map<String, String> paused = hasCatalog(standby) ? PausedTables.read(standby) : java.util.Map.of();
+        paused.forEach((table, reason) -> warnings.add(table + ": paused (" + reason + ")"));
         for (Table table : selection.pushdelta()) {
-            tables.add(new TableStatus(table.name().toString(), "pushdelta", rows(standby, table)));
+            String name = table.name().toString();
+            tables.add(new TableStatus(name, "pushdelta", paused.containsKey(name) ? "paused" : "streaming",
+                    rows(standby, table)));
         }
         for (Table table : selection.fullcopy()) {
-            tables.add(new TableStatus(table.name().toString(), "fullcopy", rows(standby, table)));
+            tables.add(new TableStatus(table.name().toString(), "fullcopy", "copied", rows(standby, table)));
         }
         Health health = !critical.isEmpty() ? Health.CRITICAL : !warnings.isEmpty() ? Health.WARNING : Health.HEALTHY;
         List<String> problems = new ArrayList<>(critical);
@@ -87,7 +92,7 @@ public final class StatusReader {
 
     private static boolean hasCatalog(Connection standby) throws SQLException {
         return "true".equals(single(standby, "select (to_regclass('lifeboat.applied_position') is not null"
-                + " and to_regclass('lifeboat.heartbeat') is not null)::text"));
+                + " and to_regclass('lifeboat.paused_table') is not null)::text"));
     }
 
     /** Exact for small tables; the planner's estimate above a million rows, where counting would be slow. */
