@@ -399,7 +399,7 @@ for r in $(seq 1 "$REPEAT"); do
     if (( r > 1 )); then
         lb_stop
         sql L "delete from lifeboat.applied_position"
-        sql M "select pg_drop_replication_slot('$SLOT')"
+        sql M "select pg_drop_replication_slot('$SLOT')" >/dev/null
     fi
     sql L "truncate $TABLES"
     sql L "checkpoint"

@@ -45,6 +45,8 @@ public final class Replicator {
     private final DataSource master;
     private final DataSource standby;
     private static final Duration SEQUENCE_INTERVAL = Duration.ofSeconds(10);
+    private static final Duration SLOT_CHECK_INTERVAL = Duration.ofSeconds(30);
+    private static final int MAX_SLOT_RECREATIONS = 3;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
 
     public Replicator(ConnectionConfig masterConfig, ReplicationConfig config, DataSource master, DataSource standby) {
@@ -59,9 +61,22 @@ public final class Replicator {
         stopRequested.countDown();
     }
 
-    /** Replicates until {@link #stop()} or a failure. */
+    /**
+     * Replicates until {@link #stop()} or a failure. A slot the master invalidates while this runs (it removed WAL
+     * the slot still needed) is recreated and every table copied again, rather than silently missing changes.
+     */
     public void run() throws SQLException, InterruptedException {
-        TableSelection selection = prepare();
+        for (int recreated = 0; ; recreated++) {
+            TableSelection selection = prepare();
+            if (stream(selection) || recreated >= MAX_SLOT_RECREATIONS) {
+                return;
+            }
+            log.error("slot {} was lost while replicating: recreating it and copying every table again", config.slot());
+        }
+    }
+
+    /** Streams until stopped (true) or until the slot is lost (false); any other failure throws. */
+    private boolean stream(TableSelection selection) throws SQLException, InterruptedException {
         try (Connection applyConnection = standby.getConnection()) {
             PausedTables paused = PausedTables.load(applyConnection);
             Applier applier = new Applier(config.slot(), applyConnection, config.batchMaxRows(), paused);
@@ -81,6 +96,7 @@ public final class Replicator {
                 scheduler.scheduleWithFixedDelay(() -> resumeFixed(applier, paused), 1, 2, TimeUnit.SECONDS);
                 scheduler.scheduleWithFixedDelay(this::syncSequences, 0, SEQUENCE_INTERVAL.toMillis(),
                         TimeUnit.MILLISECONDS);
+                scheduler.scheduleWithFixedDelay(this::watchSlot, 5, SLOT_CHECK_INTERVAL.toSeconds(), TimeUnit.SECONDS);
                 if (!selection.fullcopy().isEmpty()) {
                     long every = config.fullcopyInterval().toMillis();
                     scheduler.scheduleWithFixedDelay(() -> fullcopy(selection), every, every, TimeUnit.MILLISECONDS);
@@ -94,14 +110,42 @@ public final class Replicator {
                 scheduler.shutdownNow();
                 capture.close();
             }
-            if (capture.failure() != null) {
-                Throwable cause = capture.failure();
-                while (cause.getCause() != null && !(cause instanceof LifeboatException)) {
-                    cause = cause.getCause();
-                }
-                throw new LifeboatException("replication stopped: " + cause.getMessage(), capture.failure());
+            // A stop asked for while the engine was still starting ends it with an error of its own: not a failure.
+            if (capture.failure() == null || stopRequested.getCount() == 0) {
+                log.info("replication stopped at {}", applier.applied());
+                return true;
             }
-            log.info("replication stopped at {}", applier.applied());
+            if (slotLost()) {
+                return false;
+            }
+            Throwable cause = capture.failure();
+            while (cause.getCause() != null && !(cause instanceof LifeboatException)) {
+                cause = cause.getCause();
+            }
+            throw new LifeboatException("replication stopped: " + cause.getMessage(), capture.failure());
+        }
+    }
+
+    private boolean slotLost() {
+        try (Connection m = master.getConnection()) {
+            return ReplicationSlot.state(m, config.slot()).map(ReplicationSlot.SlotState::lost).orElse(true);
+        } catch (SQLException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Warns while the slot holds more WAL on the master than configured: the master's disk is what fills. */
+    private void watchSlot() {
+        try (Connection m = master.getConnection()) {
+            ReplicationSlot.state(m, config.slot()).ifPresent(slot -> {
+                if (slot.retainedWalBytes() > config.retainedWalWarning().bytes()) {
+                    log.warn("slot {} retains {} of WAL on master (warning at {}); is the standby keeping up?",
+                            slot.name(), io.lifeboat.core.config.DataSize.ofBytes(slot.retainedWalBytes()).approximate(),
+                            config.retainedWalWarning());
+                }
+            });
+        } catch (SQLException | RuntimeException e) {
+            log.warn("cannot read slot {} on master: {}", config.slot(), e.getMessage());
         }
     }
 

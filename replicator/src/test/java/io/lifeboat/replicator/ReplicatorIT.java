@@ -176,4 +176,32 @@ class ReplicatorIT {
         awaitEqual("select * from lines order by order_id, line");
         assertThat(ClusterPair.rows(pair.standby, "select count(*) from lifeboat.paused_table")).containsExactly("0");
     }
+
+    @Test
+    void aLostSlot_isRecreatedAndEveryTableCopiedAgain() throws InterruptedException {
+        startReplicator(Duration.ofMinutes(10));
+        awaitEqual("select * from accounts order by id");
+        replicator.stop();
+        running.join(30_000);
+
+        // While nothing replicates, the master removes WAL the slot still needs: the slot is lost.
+        pair.master.execute("alter system set max_slot_wal_keep_size = '1MB'");
+        pair.master.execute("select pg_reload_conf()");
+        for (int i = 0; i < 6 && !ClusterPair.rows(pair.master, "select wal_status from pg_replication_slots")
+                .equals(List.of("lost")); i++) {
+            pair.master.execute("app", "insert into accounts select g, 'filler', 0 from generate_series(100000 + "
+                    + i * 20000 + ", 119999 + " + i * 20000 + ") g; select pg_switch_wal(); checkpoint");
+        }
+        assertThat(ClusterPair.rows(pair.master, "select wal_status from pg_replication_slots")).containsExactly("lost");
+        pair.master.execute("alter system reset max_slot_wal_keep_size");
+        pair.master.execute("select pg_reload_conf()");
+
+        startReplicator(Duration.ofMinutes(10));
+        awaitEqual("select count(*), sum(id) from accounts");
+        awaitEqual("select * from accounts order by id");
+        assertThat(ClusterPair.rows(pair.master, "select wal_status <> 'lost' from pg_replication_slots"))
+                .containsExactly("t");
+        pair.master.execute("app", "update accounts set owner = 'after recreation' where id = 2");
+        awaitEqual("select * from accounts order by id");
+    }
 }

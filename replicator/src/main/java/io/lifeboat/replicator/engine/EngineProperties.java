@@ -38,13 +38,10 @@ final class EngineProperties {
         p.setProperty("provide.transaction.metadata", "true");
         p.setProperty("skipped.operations", "none");
         p.setProperty("tombstones.on.delete", "false");
-        // Representations that keep every value exact, turned back into text by ValueText.
-        p.setProperty("decimal.handling.mode", "string");
-        p.setProperty("binary.handling.mode", "bytes");
-        p.setProperty("interval.handling.mode", "string");
-        p.setProperty("time.precision.mode", "adaptive_time_microseconds");
+        // Every column as PostgreSQL text: Debezium's own representations lose 2-D arrays, bounds, BC years...
+        p.setProperty("converters", "pgtext");
+        p.setProperty("pgtext.type", PgTextConverter.class.getName());
         p.setProperty("include.unknown.datatypes", "true");
-        p.setProperty("column.propagate.source.type", ".*");
         p.setProperty("max.batch.size", "8192");
         p.setProperty("max.queue.size", "32768");
         p.setProperty("poll.interval.ms", "10");

@@ -90,7 +90,7 @@ public final class TransactionAssembler {
         Map<String, String> key = new LinkedHashMap<>();
         if (record.key() instanceof Struct struct) {
             for (Field field : struct.schema().fields()) {
-                key.put(field.name(), ValueText.of(struct.get(field), field.schema()));
+                key.put(field.name(), (String) struct.get(field));
             }
         }
         return key;
