@@ -85,8 +85,16 @@ class ConnectedCommandsIT {
 
     @Test
     void wrongPassword_isOneClearLineAndNeverShowsThePassword() throws IOException {
-        CommandRun run = CommandRun.of("-v", "-c", config("wrong-secret-42", "app").toString(),
-                "config", "check", "--connect");
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger)
+                org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.classic.Level level = root.getLevel();
+        CommandRun run;
+        try {
+            run = CommandRun.of("-v", "-c", config("wrong-secret-42", "app").toString(),
+                    "config", "check", "--connect");
+        } finally {
+            root.setLevel(level);
+        }
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.errLines()).containsExactly(
                 "error: cannot connect to master 127.0.0.1:" + master.port()

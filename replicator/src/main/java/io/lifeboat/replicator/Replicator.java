@@ -12,7 +12,9 @@ import io.lifeboat.replicator.apply.SchemaDriftException;
 import io.lifeboat.replicator.engine.ChangeCapture;
 import io.lifeboat.replicator.fullcopy.FullcopyRound;
 import io.lifeboat.replicator.fullcopy.InitialSync;
+import io.lifeboat.replicator.schema.Table;
 import io.lifeboat.replicator.schema.TableCatalog;
+import io.lifeboat.replicator.schema.TableName;
 import io.lifeboat.replicator.sequence.SequenceSync;
 import io.lifeboat.replicator.setup.Heartbeat;
 import io.lifeboat.replicator.setup.MasterPrerequisites;
@@ -23,6 +25,7 @@ import io.lifeboat.replicator.setup.TableSelection;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -224,6 +227,7 @@ public final class Replicator {
             TableSelection selection = TableSelection.of(TableCatalog.read(m), config).withHeartbeat();
             PausedTables paused = PausedTables.load(s);
             StandbyTables.check(s, selection.all().stream().filter(t -> !paused.contains(t.name())).toList());
+            List<TableName> publishedBefore = Publication.published(m, config.publication());
             Publication.ensure(m, config.publication(), selection.pushdelta());
             Optional<ReplicationSlot.SlotState> slot = ReplicationSlot.state(m, config.slot());
             Optional<Lsn> applied = AppliedPosition.read(s, config.slot());
@@ -244,6 +248,15 @@ public final class Replicator {
                 InitialSync.Result result = InitialSync.run(snapshot, selection.all(), config.slot(), m, s);
                 log.info("initial sync: {} tables, {} rows in {} ms; streaming from {}", result.tables(),
                         result.rows(), result.millis(), result.position());
+            } else {
+                // Tables new to the publication stream from now on; their existing rows come from a copy taken
+                // after they joined it, so the two overlap rather than leave a gap.
+                List<Table> added = selection.pushdelta().stream()
+                        .filter(t -> !publishedBefore.contains(t.name()) && !t.equals(Heartbeat.TABLE)).toList();
+                if (!added.isEmpty()) {
+                    log.info("new tables to replicate: {}; copying them", added.stream().map(Table::name).toList());
+                    FullcopyRound.run(added, master, standby);
+                }
             }
             return selection;
         }

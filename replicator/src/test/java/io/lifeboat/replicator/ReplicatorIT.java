@@ -204,4 +204,19 @@ class ReplicatorIT {
         pair.master.execute("app", "update accounts set owner = 'after recreation' where id = 2");
         awaitEqual("select * from accounts order by id");
     }
+
+    @Test
+    void aTableAddedBetweenRuns_isCopiedAndThenStreamed() throws InterruptedException {
+        startReplicator(Duration.ofMinutes(10));
+        awaitEqual("select * from accounts order by id");
+        replicator.stop();
+        running.join(30_000);
+
+        pair.schema("create table invoices (id int primary key, amount numeric)");
+        pair.master.execute("app", "insert into invoices select g, g * 10 from generate_series(1, 500) g");
+        startReplicator(Duration.ofMinutes(10));
+        awaitEqual("select * from invoices order by id");
+        pair.master.execute("app", "update invoices set amount = 0 where id <= 5; delete from invoices where id > 490");
+        awaitEqual("select * from invoices order by id");
+    }
 }
