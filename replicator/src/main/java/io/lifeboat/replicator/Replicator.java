@@ -2,7 +2,10 @@ package io.lifeboat.replicator;
 
 import io.lifeboat.core.config.ConnectionConfig;
 import io.lifeboat.core.config.ReplicationConfig;
+import io.lifeboat.core.config.HumanDuration;
 import io.lifeboat.core.db.Lsn;
+import io.lifeboat.core.db.TransientFailure;
+import io.lifeboat.core.error.TransientException;
 import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.replicator.apply.AppliedPosition;
 import io.lifeboat.replicator.apply.Applier;
@@ -50,6 +53,8 @@ public final class Replicator {
     private static final Duration SEQUENCE_INTERVAL = Duration.ofSeconds(10);
     private static final Duration SLOT_CHECK_INTERVAL = Duration.ofSeconds(30);
     private static final int MAX_SLOT_RECREATIONS = 3;
+    private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     private final CountDownLatch stopRequested = new CountDownLatch(1);
 
     public Replicator(ConnectionConfig masterConfig, ReplicationConfig config, DataSource master, DataSource standby) {
@@ -69,13 +74,44 @@ public final class Replicator {
      * the slot still needed) is recreated and every table copied again, rather than silently missing changes.
      */
     public void run() throws SQLException, InterruptedException {
-        for (int recreated = 0; ; recreated++) {
-            TableSelection selection = prepare();
-            if (stream(selection) || recreated >= MAX_SLOT_RECREATIONS) {
-                return;
+        Duration backoff = FIRST_BACKOFF;
+        int recreated = 0;
+        while (stopRequested.getCount() > 0) {
+            long started = System.nanoTime();
+            try {
+                TableSelection selection = prepare();
+                if (stream(selection)) {
+                    return;
+                }
+                if (++recreated > MAX_SLOT_RECREATIONS) {
+                    throw new LifeboatException("slot " + config.slot() + " was lost " + recreated + " times in a row",
+                            "the standby cannot keep up with the master: raise max_slot_wal_keep_size", null);
+                }
+                log.error("slot {} was lost while replicating: recreating it and copying every table again",
+                        config.slot());
+            } catch (SQLException | RuntimeException e) {
+                if (!TransientFailure.test(e)) {
+                    throw e;
+                }
+                if (Duration.ofNanos(System.nanoTime() - started).compareTo(MAX_BACKOFF) > 0) {
+                    backoff = FIRST_BACKOFF;
+                }
+                log.warn("replication interrupted ({}); trying again in {}", rootMessage(e),
+                        HumanDuration.format(backoff));
+                if (stopRequested.await(backoff.toMillis(), TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }
-            log.error("slot {} was lost while replicating: recreating it and copying every table again", config.slot());
         }
+    }
+
+    private static String rootMessage(Throwable failure) {
+        Throwable cause = failure;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage().strip();
     }
 
     /** Streams until stopped (true) or until the slot is lost (false); any other failure throws. */
@@ -124,6 +160,11 @@ public final class Replicator {
             Throwable cause = capture.failure();
             while (cause.getCause() != null && !(cause instanceof LifeboatException)) {
                 cause = cause.getCause();
+            }
+            // Debezium reports a master that is restarting or unreachable without a classifiable cause, so its own
+            // failures are retried (with backoff, logged each time); Lifeboat's are final unless transient.
+            if (TransientFailure.test(capture.failure()) || !(cause instanceof LifeboatException)) {
+                throw new TransientException("change capture stopped: " + cause.getMessage(), capture.failure());
             }
             throw new LifeboatException("replication stopped: " + cause.getMessage(), capture.failure());
         }

@@ -219,4 +219,30 @@ class ReplicatorIT {
         pair.master.execute("app", "update invoices set amount = 0 where id <= 5; delete from invoices where id > 490");
         awaitEqual("select * from invoices order by id");
     }
+
+    @Test
+    void masterRestartWalsenderKillAndStandbyRestart_areRiddenOut() {
+        startReplicator(Duration.ofMinutes(10));
+        awaitEqual("select * from accounts order by id");
+
+        pair.master.restart();
+        pair.master.execute("app", "update accounts set owner = 'after master restart' where id <= 100");
+        awaitEqual("select * from accounts order by id");
+
+        eventually(Duration.ofSeconds(30), () -> ClusterPair.rows(pair.master,
+                "select count(*) from pg_replication_slots where active").equals(List.of("1")));
+        pair.master.execute("select pg_terminate_backend(active_pid) from pg_replication_slots where active");
+        pair.master.execute("app", "update accounts set owner = 'after walsender kill' where id <= 200");
+        awaitEqual("select * from accounts order by id");
+
+        pair.standby.restart();
+        pair.master.execute("app", "update accounts set owner = 'after standby restart' where id <= 300");
+        awaitEqual("select * from accounts order by id");
+
+        pair.standby.kill();
+        pair.master.execute("app", "delete from accounts where id > 900");
+        pair.standby.start();
+        awaitEqual("select * from accounts order by id");
+        assertThat(failure.get()).isNull();
+    }
 }
