@@ -47,6 +47,34 @@ final class SyncCommand extends CommandGroup {
         }
     }
 
+    @Command(name = "fullcopy", mixinStandardHelpOptions = true,
+            description = "Copy the fullcopy tables (those without a primary key, and replication.tables.fullcopy) now.")
+    int fullcopy(@Option(names = "--table", paramLabel = "SCHEMA.TABLE",
+            description = "Only this table (repeatable).") java.util.List<String> only) throws Exception {
+        LoadedConfig loaded = root.loadConfig();
+        try (Pools pools = new Pools(loaded.config())) {
+            java.util.List<io.lifeboat.replicator.schema.Table> tables;
+            try (Connection master = pools.master().getConnection()) {
+                tables = io.lifeboat.replicator.setup.TableSelection.of(
+                        io.lifeboat.replicator.schema.TableCatalog.read(master), loaded.config().replication()).fullcopy();
+            }
+            if (only != null && !only.isEmpty()) {
+                java.util.List<String> known = tables.stream().map(t -> t.name().toString()).toList();
+                java.util.List<String> unknown = only.stream().filter(t -> !known.contains(t)).toList();
+                if (!unknown.isEmpty()) {
+                    throw new io.lifeboat.core.error.LifeboatException("not a fullcopy table: "
+                            + String.join(", ", unknown), "fullcopy tables here: " + String.join(", ", known), null);
+                }
+                tables = tables.stream().filter(t -> only.contains(t.name().toString())).toList();
+            }
+            long rows = io.lifeboat.replicator.fullcopy.FullcopyRound.run(tables, pools.master(), pools.standby());
+            java.io.PrintWriter out = spec.commandLine().getOut();
+            out.println(tables.size() + " fullcopy tables copied (" + rows + " rows)");
+            out.flush();
+            return ExitCode.OK.code();
+        }
+    }
+
     @Command(name = "sequences", mixinStandardHelpOptions = true,
             description = "Bring the standby's sequences up to the master's values now (never moves one backwards).")
     int sequences() throws Exception {

@@ -138,4 +138,30 @@ class ConnectedCommandsIT {
             throw new AssertionError(e);
         }
     }
+
+    @Test
+    void syncFullcopy_copiesTablesWithoutAPrimaryKeyOnDemand() throws IOException {
+        for (PostgresCluster cluster : new PostgresCluster[] {master, standby}) {
+            cluster.execute("app", "create table visits (path text, n int); grant all on visits to lifeboat");
+        }
+        master.execute("app", "insert into visits select '/p' || g, g from generate_series(1, 250) g");
+        Path file = config(PASSWORD, "app");
+
+        CommandRun unknown = CommandRun.of("-c", file.toString(), "sync", "fullcopy", "--table", "public.nope");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.errLines()).containsExactly("error: not a fullcopy table: public.nope",
+                "hint: fullcopy tables here: public.visits");
+
+        CommandRun run = CommandRun.of("-c", file.toString(), "sync", "fullcopy", "--table", "public.visits");
+        assertThat(run.err()).isEmpty();
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).isEqualTo("1 fullcopy tables copied (250 rows)\n");
+        try (var c = standby.connect("app"); var s = c.createStatement();
+             var r = s.executeQuery("select count(*), sum(n) from visits")) {
+            r.next();
+            assertThat(r.getString(1) + "|" + r.getString(2)).isEqualTo("250|31375");
+        } catch (java.sql.SQLException e) {
+            throw new AssertionError(e);
+        }
+    }
 }
