@@ -49,6 +49,14 @@ class SyncStatusIT {
                 assertThat(healthy.exitCode()).as(healthy.out()).isZero();
                 assertThat(healthy.out()).contains("\"health\" : \"healthy\"", "\"problems\" : [ ]",
                         "\"active\" : true", "\"table\" : \"public.t\"", "\"rows\" : 10");
+
+                // The same state against a tiny limit: the WAL the slot holds back is a warning.
+                Path strict = dir.resolve("strict.yml");
+                Files.writeString(strict, Files.readString(config) + "replication: {retained_wal_warning: 1B}\n");
+                CommandRun warned = CommandRun.of("-c", strict.toString(), "sync", "status");
+                assertThat(warned.exitCode()).isEqualTo(1);
+                assertThat(warned.out()).startsWith("replication: warning\n")
+                        .containsPattern("  ! slot lifeboat retains [0-9.]+ [KMG]?i?B of WAL on master \\(warning at 1B\\)");
             } finally {
                 sync.destroy();
                 assertThat(sync.waitFor(30, TimeUnit.SECONDS)).isTrue();
