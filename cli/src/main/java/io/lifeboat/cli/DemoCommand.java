@@ -4,6 +4,7 @@ import io.lifeboat.core.config.ConfigLoader;
 import io.lifeboat.core.config.LifeboatConfig;
 import io.lifeboat.core.db.Pools;
 import io.lifeboat.migrations.CatalogMigrator;
+import io.lifeboat.replicator.BackgroundReplication;
 import io.lifeboat.replicator.Replicator;
 import io.lifeboat.replicator.status.StatusReader;
 import io.lifeboat.testkit.PostgresCluster;
@@ -19,7 +20,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -80,19 +80,11 @@ final class DemoCommand implements Callable<Integer> {
                 new CatalogMigrator(pools.standby()).migrate();
                 Replicator replicator = new Replicator(lifeboat.master(), lifeboat.replication(), pools.master(),
                         pools.standby());
-                AtomicReference<Throwable> failure = new AtomicReference<>();
-                Thread running = new Thread(() -> {
-                    try {
-                        replicator.run();
-                    } catch (Throwable t) {
-                        failure.set(t);
-                    }
-                }, "demo-replicator");
-                running.start();
+                BackgroundReplication replication = replicator.startInBackground();
                 try {
                     long transactions = writeLoad(master, out);
                     say(out, "write load done: " + transactions + " transactions on the master; waiting for the standby");
-                    boolean equal = awaitEqual(master, standby, failure);
+                    boolean equal = awaitEqual(master, standby, replication);
                     try (Connection m = pools.master().getConnection(); Connection s = pools.standby().getConnection()) {
                         out.println();
                         out.print(StatusText.table(StatusReader.read(lifeboat.replication(), m, s),
@@ -101,10 +93,9 @@ final class DemoCommand implements Callable<Integer> {
                     }
                     return compare(master, standby, out, equal) ? ExitCode.OK.code() : ExitCode.ERROR.code();
                 } finally {
-                    replicator.stop();
-                    running.join(30_000);
-                    if (failure.get() != null) {
-                        throw new IllegalStateException("replication failed", failure.get());
+                    replication.close();
+                    if (replication.failure().isPresent()) {
+                        throw new IllegalStateException("replication failed", replication.failure().get());
                     }
                 }
             }
@@ -145,10 +136,10 @@ final class DemoCommand implements Callable<Integer> {
         return transactions;
     }
 
-    private boolean awaitEqual(PostgresCluster master, PostgresCluster standby, AtomicReference<Throwable> failure)
+    private boolean awaitEqual(PostgresCluster master, PostgresCluster standby, BackgroundReplication replication)
             throws InterruptedException {
         long deadline = System.nanoTime() + 60_000_000_000L;
-        while (System.nanoTime() < deadline && failure.get() == null) {
+        while (System.nanoTime() < deadline && replication.failure().isEmpty()) {
             if (TABLES.values().stream().allMatch(q -> rows(master, q).equals(rows(standby, q)))) {
                 return true;
             }

@@ -64,6 +64,11 @@ public final class Replicator {
         this.standby = standby;
     }
 
+    /** Runs {@link #run()} on a thread of its own. */
+    public BackgroundReplication startInBackground() {
+        return new BackgroundReplication(this);
+    }
+
     /** Asks {@link #run()} to stop; the position stays saved in the standby. */
     public void stop() {
         stopRequested.countDown();

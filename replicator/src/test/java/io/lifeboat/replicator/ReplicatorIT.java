@@ -6,7 +6,6 @@ import io.lifeboat.core.config.DataSize;
 import io.lifeboat.core.config.ReplicationConfig;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -16,8 +15,7 @@ import org.postgresql.ds.PGSimpleDataSource;
 class ReplicatorIT {
     private ClusterPair pair;
     private Replicator replicator;
-    private Thread running;
-    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private BackgroundReplication replication;
 
     static ReplicationConfig config(Duration fullcopyInterval) {
         return new ReplicationConfig("lifeboat", "lifeboat", List.of(), List.of(), List.of(), fullcopyInterval, 20_000,
@@ -48,9 +46,8 @@ class ReplicatorIT {
 
     @AfterEach
     void stop() throws InterruptedException {
-        if (replicator != null) {
-            replicator.stop();
-            running.join(30_000);
+        if (replication != null) {
+            replication.close();
         }
         pair.close();
     }
@@ -58,14 +55,7 @@ class ReplicatorIT {
     private void startReplicator(Duration fullcopyInterval) {
         replicator = new Replicator(ClusterPair.config(pair.master), config(fullcopyInterval),
                 dataSource(pair.master), dataSource(pair.standby));
-        running = new Thread(() -> {
-            try {
-                replicator.run();
-            } catch (Throwable t) {
-                failure.set(t);
-            }
-        }, "replicator-under-test");
-        running.start();
+        replication = replicator.startInBackground();
     }
 
     private void awaitEqual(String query) {
@@ -77,8 +67,8 @@ class ReplicatorIT {
     private void eventually(Duration limit, BooleanSupplier condition) {
         long deadline = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < deadline) {
-            if (failure.get() != null) {
-                throw new AssertionError("replicator failed", failure.get());
+            if (replication.failure().isPresent()) {
+                throw new AssertionError("replicator failed", replication.failure().get());
             }
             if (condition.getAsBoolean()) {
                 return;
@@ -181,8 +171,7 @@ class ReplicatorIT {
     void aLostSlot_isRecreatedAndEveryTableCopiedAgain() throws InterruptedException {
         startReplicator(Duration.ofMinutes(10));
         awaitEqual("select * from accounts order by id");
-        replicator.stop();
-        running.join(30_000);
+        replication.close();
 
         // While nothing replicates, the master removes WAL the slot still needs: the slot is lost.
         pair.master.execute("alter system set max_slot_wal_keep_size = '1MB'");
@@ -209,8 +198,7 @@ class ReplicatorIT {
     void aTableAddedBetweenRuns_isCopiedAndThenStreamed() throws InterruptedException {
         startReplicator(Duration.ofMinutes(10));
         awaitEqual("select * from accounts order by id");
-        replicator.stop();
-        running.join(30_000);
+        replication.close();
 
         pair.schema("create table invoices (id int primary key, amount numeric)");
         pair.master.execute("app", "insert into invoices select g, g * 10 from generate_series(1, 500) g");
@@ -243,6 +231,6 @@ class ReplicatorIT {
         pair.master.execute("app", "delete from accounts where id > 900");
         pair.standby.start();
         awaitEqual("select * from accounts order by id");
-        assertThat(failure.get()).isNull();
+        assertThat(replication.failure()).isEmpty();
     }
 }

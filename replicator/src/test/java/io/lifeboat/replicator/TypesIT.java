@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** Every built-in type named in the replication issue, through the streaming path (not the initial COPY). */
@@ -71,22 +70,13 @@ class TypesIT {
             pair.schema(SCHEMA);
             Replicator replicator = new Replicator(ClusterPair.config(pair.master), ReplicatorIT.config(Duration.ofMinutes(10)),
                     ReplicatorIT.dataSource(pair.master), ReplicatorIT.dataSource(pair.standby));
-            AtomicReference<Throwable> failure = new AtomicReference<>();
-            Thread running = new Thread(() -> {
-                try {
-                    replicator.run();
-                } catch (Throwable t) {
-                    failure.set(t);
-                }
-            });
-            running.start();
-            try {
+            try (BackgroundReplication replication = replicator.startInBackground()) {
                 awaitSlot(pair);
                 pair.master.execute("app", EDGES);
                 pair.master.execute("app", "insert into measurements select date '2025-06-01' + g * 30, g"
                         + " from generate_series(0, 12) g");
-                awaitEqual(pair, COMPARE, failure);
-                awaitEqual(pair, "select tableoid::regclass, * from measurements order by at, v", failure);
+                awaitEqual(pair, COMPARE, replication);
+                awaitEqual(pair, "select tableoid::regclass, * from measurements order by at, v", replication);
 
                 // Updates carry the same values again: row 1 takes row 2's values and the other way round.
                 pair.master.execute("app", """
@@ -97,13 +87,10 @@ class TypesIT {
                         update typed t set txt = 'changed', grid = '{{9}}' where id = 3;
                         commit;
                         """);
-                awaitEqual(pair, COMPARE, failure);
+                awaitEqual(pair, COMPARE, replication);
                 assertThat(ClusterPair.rows(pair.standby, "select count(*) from typed")).containsExactly("3");
                 assertThat(ClusterPair.rows(pair.standby, "select grid::text, doubled from typed order by id"))
                         .containsExactly("{{{1},{2}},{{3},{4}}}|2", "{{1,2},{3,4}}|10", "{{9}}|null");
-            } finally {
-                replicator.stop();
-                running.join(30_000);
             }
         }
     }
@@ -116,15 +103,15 @@ class TypesIT {
         }
     }
 
-    private static void awaitEqual(ClusterPair pair, String query, AtomicReference<Throwable> failure)
+    private static void awaitEqual(ClusterPair pair, String query, BackgroundReplication replication)
             throws InterruptedException {
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (!ClusterPair.rows(pair.standby, query).equals(ClusterPair.rows(pair.master, query))
-                && System.nanoTime() < deadline && failure.get() == null) {
+                && System.nanoTime() < deadline && replication.failure().isEmpty()) {
             Thread.sleep(100);
         }
-        if (failure.get() != null) {
-            throw new AssertionError("replicator failed", failure.get());
+        if (replication.failure().isPresent()) {
+            throw new AssertionError("replicator failed", replication.failure().get());
         }
         assertThat(ClusterPair.rows(pair.standby, query)).isEqualTo(ClusterPair.rows(pair.master, query));
     }
