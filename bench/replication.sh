@@ -92,6 +92,7 @@ cleanup() {
     if (( rc == 0 )) && [[ $KEEP_TMP != 1 ]]; then
         rm -rf "$TMP"
     else
+        rm -rf "$TMP/lifeboat"   # the copied jar and lib/
         for c in "${CLUSTERS[@]}"; do rm -rf "$TMP/$c/data"; done
         if (( rc != 0 )); then
             log "FAILED (exit $rc)${FAILED_AT:+ at $FAILED_AT}; clusters removed, logs kept:"
