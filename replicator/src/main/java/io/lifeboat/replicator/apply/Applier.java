@@ -1,6 +1,7 @@
 package io.lifeboat.replicator.apply;
 
 import io.lifeboat.core.db.Lsn;
+import io.lifeboat.replicator.route.ChangeKind;
 import io.lifeboat.replicator.route.RowChange;
 import io.lifeboat.replicator.route.SourceTransaction;
 import io.lifeboat.replicator.schema.Column;
@@ -13,6 +14,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,10 +29,12 @@ import java.util.stream.Collectors;
  * {@code unnest}, so one statement applies a whole run of rows.
  */
 public final class Applier {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Applier.class);
     private final String slot;
     private final Connection standby;
     private final int maxRowsPerStatement;
     private final PausedTables paused;
+    private final Map<String, PreparedStatement> statements = new HashMap<>();
     // Forgotten from the replicator's schedule thread when a paused table resumes.
     private final Map<TableName, Map<String, Column>> columns = new ConcurrentHashMap<>();
     private final Map<TableName, List<String>> primaryKeys = new ConcurrentHashMap<>();
@@ -48,8 +52,24 @@ public final class Applier {
         this.standby = standby;
         this.maxRowsPerStatement = maxRowsPerStatement;
         standby.setAutoCommit(false);
+        replicaRole(standby);
         this.applied = AppliedPosition.read(standby, slot).orElse(Lsn.ZERO);
         standby.commit();
+    }
+
+    /**
+     * As PostgreSQL's own apply does: the standby's triggers and foreign-key checks do not fire for replicated rows
+     * (they fired on the master already). Needs a superuser; without one, constraint errors fall back to master order.
+     */
+    private static void replicaRole(Connection standby) throws SQLException {
+        try (Statement statement = standby.createStatement()) {
+            statement.execute("set session_replication_role = replica");
+            standby.commit();
+        } catch (SQLException e) {
+            standby.rollback();
+            log.warn("cannot set session_replication_role = replica on standby ({}); triggers on replicated tables"
+                    + " will fire there", e.getMessage());
+        }
     }
 
     /** The master position the standby holds. */
@@ -59,32 +79,27 @@ public final class Applier {
 
     /**
      * Applies the transactions above the applied position, in one standby transaction; nothing of them on failure.
+     * The group's net effect goes in first, a few bulk statements per table; if the standby's own constraints
+     * object to that order (a unique value moved between rows, a foreign key), the group is applied again change
+     * by change in master order.
      */
     public Result apply(List<SourceTransaction> group) throws SQLException {
         List<SourceTransaction> fresh = group.stream().filter(t -> t.commitLsn().isAfter(applied)).toList();
         if (fresh.isEmpty()) {
             return new Result(0, group.size(), 0, applied);
         }
-        long rows = 0;
         try {
-            ChangeRun run = null;
-            for (SourceTransaction transaction : fresh) {
-                for (RowChange change : transaction.changes()) {
-                    if (paused.contains(change.table())) {
-                        continue;
-                    }
-                    rows++;
-                    if (run != null && run.offer(change, maxRowsPerStatement)) {
-                        continue;
-                    }
-                    if (run != null) {
-                        execute(run);
-                    }
-                    run = ChangeRun.startingWith(change);
+            long rows;
+            try {
+                rows = applyNetEffect(fresh);
+            } catch (SQLException e) {
+                if (e.getSQLState() == null || !e.getSQLState().startsWith("23")) {
+                    throw e;
                 }
-            }
-            if (run != null) {
-                execute(run);
+                standby.rollback();
+                log.debug("net-effect apply hit {} ({}); applying the group in master order", e.getSQLState(),
+                        e.getMessage());
+                rows = applyInOrder(fresh);
             }
             SourceTransaction last = fresh.get(fresh.size() - 1);
             AppliedPosition.advance(standby, slot, last.commitLsn(), last.transactionId());
@@ -95,6 +110,55 @@ public final class Applier {
             standby.rollback();
             throw e;
         }
+    }
+
+    private long applyNetEffect(List<SourceTransaction> transactions) throws SQLException {
+        long rows = 0;
+        NetChanges net = new NetChanges();
+        for (SourceTransaction transaction : transactions) {
+            for (RowChange change : transaction.changes()) {
+                if (paused.contains(change.table())) {
+                    continue;
+                }
+                rows++;
+                if (change.kind() == ChangeKind.TRUNCATE) {
+                    for (ChangeRun run : net.runs(maxRowsPerStatement)) {
+                        execute(run);
+                    }
+                    execute(ChangeRun.startingWith(change));
+                } else {
+                    net.add(change);
+                }
+            }
+        }
+        for (ChangeRun run : net.runs(maxRowsPerStatement)) {
+            execute(run);
+        }
+        return rows;
+    }
+
+    private long applyInOrder(List<SourceTransaction> transactions) throws SQLException {
+        long rows = 0;
+        ChangeRun run = null;
+        for (SourceTransaction transaction : transactions) {
+            for (RowChange change : transaction.changes()) {
+                if (paused.contains(change.table())) {
+                    continue;
+                }
+                rows++;
+                if (run != null && run.offer(change, maxRowsPerStatement)) {
+                    continue;
+                }
+                if (run != null) {
+                    execute(run);
+                }
+                run = ChangeRun.startingWith(change);
+            }
+        }
+        if (run != null) {
+            execute(run);
+        }
+        return rows;
     }
 
     /** Forgets what it knows of the standby's tables, after DDL there. */
@@ -125,15 +189,24 @@ public final class Applier {
 
     private void bulk(ChangeRun run, String sql, List<String> names, Function<RowChange, Map<String, String>> part)
             throws SQLException {
-        try (PreparedStatement statement = standby.prepareStatement(sql)) {
-            for (int i = 0; i < names.size(); i++) {
-                String name = names.get(i);
-                String[] values = run.rows().stream().map(part).map(row -> row.get(name)).toArray(String[]::new);
-                Array array = standby.createArrayOf("text", values);
-                statement.setArray(i + 1, array);
-            }
-            statement.executeUpdate();
+        PreparedStatement statement = prepared(sql);
+        for (int i = 0; i < names.size(); i++) {
+            String name = names.get(i);
+            String[] values = run.rows().stream().map(part).map(row -> row.get(name)).toArray(String[]::new);
+            Array array = standby.createArrayOf("text", values);
+            statement.setArray(i + 1, array);
         }
+        statement.executeUpdate();
+    }
+
+    /** Kept open for the connection's life: the server then plans each statement shape once. */
+    private PreparedStatement prepared(String sql) throws SQLException {
+        PreparedStatement statement = statements.get(sql);
+        if (statement == null) {
+            statement = standby.prepareStatement(sql);
+            statements.put(sql, statement);
+        }
+        return statement;
     }
 
     private String upsertSql(TableName table, List<String> names, Map<String, Column> tableColumns) {
@@ -171,16 +244,15 @@ public final class Applier {
                         .collect(Collectors.joining(", "))
                 + " where " + key.stream().map(n -> TableName.quote(n) + " = ?::" + tableColumns.get(n).type())
                         .collect(Collectors.joining(" and "));
-        try (PreparedStatement statement = standby.prepareStatement(sql)) {
-            int i = 1;
-            for (String name : set) {
-                statement.setString(i++, change.values().get(name));
-            }
-            for (String name : key) {
-                statement.setString(i++, change.key().get(name));
-            }
-            statement.executeUpdate();
+        PreparedStatement statement = prepared(sql);
+        int i = 1;
+        for (String name : set) {
+            statement.setString(i++, change.values().get(name));
         }
+        for (String name : key) {
+            statement.setString(i++, change.key().get(name));
+        }
+        statement.executeUpdate();
     }
 
     private static String casts(List<String> names, Map<String, Column> tableColumns) {
