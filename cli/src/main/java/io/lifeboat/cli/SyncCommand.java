@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "sync", mixinStandardHelpOptions = true,
-        description = "Replicate the master to the standby (pushdelta and fullcopy).")
+        description = "Replicate the master to the standby (pushdelta and fullcopy).",
+        subcommands = ValidateCommand.class)
 final class SyncCommand extends CommandGroup {
     @ParentCommand
     LifeboatCommand root;
@@ -73,6 +74,53 @@ final class SyncCommand extends CommandGroup {
             out.flush();
             return ExitCode.OK.code();
         }
+    }
+
+    @Command(name = "resync", mixinStandardHelpOptions = true,
+            description = {"Copy tables again from the master (Bucardo's onetimecopy) while replication keeps running.",
+                "Readers of the standby see the old copy or the new one, never an empty table; changes made",
+                "meanwhile are applied by the stream on top, so none is lost."})
+    int resync(@Option(names = "--table", paramLabel = "SCHEMA.TABLE", description = "This table (repeatable).")
+               java.util.List<String> tables,
+               @Option(names = "--all", description = "Every replicated table.") boolean all) throws Exception {
+        if ((tables == null || tables.isEmpty()) == !all) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give --table T (repeatable) or --all");
+        }
+        LoadedConfig loaded = root.loadConfig();
+        try (Pools pools = new Pools(loaded.config())) {
+            java.util.List<io.lifeboat.replicator.schema.Table> chosen = replicatedTables(pools, loaded,
+                    all ? java.util.List.of() : tables);
+            java.io.PrintWriter out = spec.commandLine().getOut();
+            for (io.lifeboat.replicator.schema.Table table : chosen) {
+                long started = System.nanoTime();
+                long rows = io.lifeboat.replicator.fullcopy.FullcopyRound.run(java.util.List.of(table), pools.master(),
+                        pools.standby());
+                out.println(table.name() + ": copied again (" + rows + " rows in "
+                        + (System.nanoTime() - started) / 1_000_000 + " ms)");
+                out.flush();
+            }
+            return ExitCode.OK.code();
+        }
+    }
+
+    /** The replicated tables, or the named ones; a name that is not replicated is an error naming it. */
+    static java.util.List<io.lifeboat.replicator.schema.Table> replicatedTables(Pools pools, LoadedConfig loaded,
+            java.util.List<String> only) throws java.sql.SQLException {
+        java.util.List<io.lifeboat.replicator.schema.Table> tables;
+        try (Connection master = pools.master().getConnection()) {
+            tables = io.lifeboat.replicator.setup.TableSelection.of(
+                    io.lifeboat.replicator.schema.TableCatalog.read(master), loaded.config().replication()).all();
+        }
+        if (only == null || only.isEmpty()) {
+            return tables;
+        }
+        java.util.List<String> known = tables.stream().map(t -> t.name().toString()).toList();
+        java.util.List<String> unknown = only.stream().filter(t -> !known.contains(t)).toList();
+        if (!unknown.isEmpty()) {
+            throw new io.lifeboat.core.error.LifeboatException("not a replicated table: " + String.join(", ", unknown),
+                    "replicated tables: " + String.join(", ", known), null);
+        }
+        return tables.stream().filter(t -> only.contains(t.name().toString())).toList();
     }
 
     @Command(name = "sequences", mixinStandardHelpOptions = true,

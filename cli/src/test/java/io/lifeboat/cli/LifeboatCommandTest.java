@@ -81,7 +81,8 @@ class LifeboatCommandTest {
     @Test
     void helpWorksOnEveryLevel() {
         for (String[] args : new String[][] {{"--help"}, {"config", "--help"}, {"config", "check", "--help"},
-            {"catalog", "--help"}, {"sync", "--help"}, {"sync", "run", "--help"}, {"catalog", "migrate", "--help"}, {"catalog", "status", "--help"},
+            {"catalog", "--help"}, {"sync", "--help"}, {"sync", "run", "--help"}, {"sync", "validate", "--help"}, {"sync", "resync", "--help"},
+            {"sync", "status", "--help"}, {"sync", "fullcopy", "--help"}, {"sync", "sequences", "--help"}, {"demo", "--help"}, {"catalog", "migrate", "--help"}, {"catalog", "status", "--help"},
             {"version", "--help"}}) {
             CommandRun run = CommandRun.of(args);
             assertThat(run.exitCode()).as(String.join(" ", args)).isZero();

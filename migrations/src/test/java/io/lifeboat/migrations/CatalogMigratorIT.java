@@ -62,15 +62,15 @@ class CatalogMigratorIT {
         assertThat(migrator.currentVersion()).isEqualTo("none");
 
         CatalogMigrator.MigrationReport first = migrator.migrate();
-        assertThat(first.applied()).isEqualTo(3);
-        assertThat(first.version()).isEqualTo("3");
+        assertThat(first.applied()).isEqualTo(4);
+        assertThat(first.version()).isEqualTo("4");
         assertThat(catalogTables("fresh"))
                 .containsExactly("applied_position", "event", "flyway_schema_history", "heartbeat", "job",
-                        "paused_table");
+                        "paused_table", "validation");
 
         CatalogMigrator.MigrationReport again = new CatalogMigrator(dataSource("fresh")).migrate();
         assertThat(again.applied()).isZero();
-        assertThat(again.version()).isEqualTo("3");
+        assertThat(again.version()).isEqualTo("4");
         assertThat(migrator.pendingCount()).isZero();
     }
 
@@ -103,7 +103,7 @@ class CatalogMigratorIT {
             for (Future<CatalogMigrator.MigrationReport> run : runs) {
                 applied += run.get(60, TimeUnit.SECONDS).applied();
             }
-            assertThat(applied).isEqualTo(3);
+            assertThat(applied).isEqualTo(4);
         } finally {
             pool.shutdownNow();
         }

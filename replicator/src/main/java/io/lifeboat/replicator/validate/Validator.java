@@ -1,0 +1,176 @@
+package io.lifeboat.replicator.validate;
+
+import io.lifeboat.core.db.Lsn;
+import io.lifeboat.replicator.apply.AppliedPosition;
+import io.lifeboat.replicator.schema.Column;
+import io.lifeboat.replicator.schema.Table;
+import io.lifeboat.replicator.schema.TableCatalog;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import javax.sql.DataSource;
+
+/**
+ * Compares tables between master and standby while replication runs, without locking anything. The two sides are
+ * read in snapshots taken at slightly different master points, so rows that changed in between can differ for a
+ * moment: every suspect key is read again on the master, and again on the standby once it has applied past the
+ * point of that read, a few times over; only what keeps differing is reported.
+ */
+public final class Validator {
+    private static final int RECHECKS = 5;
+    private static final Duration CATCH_UP_LIMIT = Duration.ofSeconds(30);
+
+    private final DataSource master;
+    private final DataSource standby;
+    private final String slot;
+
+    public Validator(DataSource master, DataSource standby, String slot) {
+        this.master = master;
+        this.standby = standby;
+        this.slot = slot;
+    }
+
+    public TableDifference compare(Table table) throws SQLException, InterruptedException {
+        List<Column> compared;
+        Map<Integer, String> masterBuckets;
+        Map<Integer, String> standbyBuckets;
+        Map<String, String> masterRows = Map.of();
+        Map<String, String> standbyRows = Map.of();
+        try (Connection m = snapshot(master); Connection s = snapshot(standby)) {
+            compared = comparedColumns(table, s);
+            RowHashes hashes = new RowHashes(table, compared);
+            masterBuckets = hashes.buckets(m);
+            standbyBuckets = hashes.buckets(s);
+            Set<Integer> differing = new HashSet<>(masterBuckets.keySet());
+            differing.addAll(standbyBuckets.keySet());
+            differing.removeIf(b -> masterBuckets.getOrDefault(b, "").equals(standbyBuckets.getOrDefault(b, "")));
+            if (!differing.isEmpty()) {
+                masterRows = hashes.rows(m, differing);
+                standbyRows = hashes.rows(s, differing);
+            }
+            m.commit();
+            s.commit();
+            long rows = hashes.count(masterBuckets);
+            if (differing.isEmpty()) {
+                return new TableDifference(table.name().toString(), rows, List.of(), List.of(), List.of());
+            }
+            return table.hasPrimaryKey()
+                    ? recheckKeys(table, hashes, masterRows, standbyRows, rows)
+                    : multisetDifference(table, masterRows, standbyRows, rows);
+        }
+    }
+
+    /** Columns both sides have, in the master's order; generated ones included (each side computes them). */
+    private static List<Column> comparedColumns(Table table, Connection standbyConnection) throws SQLException {
+        Optional<Table> onStandby = TableCatalog.find(standbyConnection, table.name());
+        Set<String> there = new HashSet<>();
+        onStandby.ifPresent(t -> t.columns().forEach(c -> there.add(c.name())));
+        return table.columns().stream().filter(c -> there.contains(c.name())).toList();
+    }
+
+    private TableDifference recheckKeys(Table table, RowHashes hashes, Map<String, String> masterRows,
+                                        Map<String, String> standbyRows, long rows)
+            throws SQLException, InterruptedException {
+        Set<String> suspects = differingKeys(masterRows, standbyRows);
+        for (int round = 0; round < RECHECKS && !suspects.isEmpty(); round++) {
+            Map<String, String> onMaster;
+            Lsn readAt;
+            try (Connection m = snapshot(master)) {
+                readAt = currentLsn(m);
+                onMaster = hashes.rowsWithKeys(m, suspects);
+                m.commit();
+            }
+            awaitApplied(readAt);
+            Map<String, String> onStandby;
+            try (Connection s = snapshot(standby)) {
+                onStandby = hashes.rowsWithKeys(s, suspects);
+                s.commit();
+            }
+            Set<String> still = differingKeys(onMaster, onStandby);
+            still.retainAll(suspects);
+            masterRows = onMaster;
+            standbyRows = onStandby;
+            suspects = still;
+        }
+        List<String> changed = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        List<String> extra = new ArrayList<>();
+        for (String key : new TreeSet<>(suspects)) {
+            if (!standbyRows.containsKey(key)) {
+                missing.add(key);
+            } else if (!masterRows.containsKey(key)) {
+                extra.add(key);
+            } else {
+                changed.add(key);
+            }
+        }
+        return new TableDifference(table.name().toString(), rows, changed, missing, extra);
+    }
+
+    private static Set<String> differingKeys(Map<String, String> a, Map<String, String> b) {
+        Set<String> keys = new HashSet<>(a.keySet());
+        keys.addAll(b.keySet());
+        keys.removeIf(k -> a.containsKey(k) && a.get(k).equals(b.get(k)));
+        return keys;
+    }
+
+    /** Rows without a key are compared as multisets: how many copies of each distinct row each side has. */
+    private static TableDifference multisetDifference(Table table, Map<String, String> masterRows,
+                                                      Map<String, String> standbyRows, long rows) {
+        List<String> missing = new ArrayList<>();
+        List<String> extra = new ArrayList<>();
+        Set<String> hashes = new TreeSet<>(masterRows.keySet());
+        hashes.addAll(standbyRows.keySet());
+        for (String hash : hashes) {
+            long onMaster = Long.parseLong(masterRows.getOrDefault(hash, "0"));
+            long onStandby = Long.parseLong(standbyRows.getOrDefault(hash, "0"));
+            for (long i = onStandby; i < onMaster; i++) {
+                missing.add("row md5 " + hash.substring(0, 8));
+            }
+            for (long i = onMaster; i < onStandby; i++) {
+                extra.add("row md5 " + hash.substring(0, 8));
+            }
+        }
+        return new TableDifference(table.name().toString(), rows, List.of(), missing, extra);
+    }
+
+    private void awaitApplied(Lsn target) throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + CATCH_UP_LIMIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            try (Connection s = standby.getConnection()) {
+                Optional<Lsn> applied = AppliedPosition.read(s, slot);
+                if (applied.isPresent() && applied.get().compareTo(target) >= 0) {
+                    return;
+                }
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static Lsn currentLsn(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+             ResultSet row = statement.executeQuery("select pg_current_wal_lsn()::text")) {
+            row.next();
+            return Lsn.parse(row.getString(1));
+        }
+    }
+
+    private static Connection snapshot(DataSource source) throws SQLException {
+        Connection connection = source.getConnection();
+        connection.setAutoCommit(false);
+        connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+        connection.setReadOnly(true);
+        return connection;
+    }
+
+}
