@@ -26,6 +26,11 @@ final class StatusText {
         out.append(String.format("%-9s %s%n", "slot:", status.slot().map(slot -> slot.name() + ", "
                 + (slot.active() ? "active" : "inactive") + ", wal " + slot.walStatus() + ", retains "
                 + DataSize.ofBytes(slot.retainedWalBytes()).approximate() + " of WAL").orElse(slotName + " missing")));
+        out.append(String.format("%-9s %s%n", "checked:", status.lastValidation().map(v -> "sync validate at " + v.at()
+                + (v.outOfSync() == 0 ? ": all " + v.tables() + " tables in sync"
+                        : ": " + v.outOfSync() + " of " + v.tables() + " tables OUT OF SYNC; last proven identical "
+                                + v.provenIdentical().map(Object::toString).orElse("never")))
+                .orElse("never validated (run lifeboat sync validate)")));
         int width = Math.max(5, status.tables().stream().mapToInt(t -> t.table().length()).max().orElse(5));
         out.append(String.format("%-" + width + "s  %-9s  %-9s  %s%n", "TABLE", "MODE", "STATE", "ROWS ON STANDBY"));
         for (ReplicationStatus.TableStatus table : status.tables()) {
@@ -56,6 +61,14 @@ final class StatusText {
             s.put("wal_status", slot.walStatus());
             s.put("retained_wal_bytes", slot.retainedWalBytes());
             return s;
+        }).orElse(null));
+        root.put("last_validation", status.lastValidation().map(v -> {
+            Map<String, Object> validation = new LinkedHashMap<>();
+            validation.put("at", v.at().toString());
+            validation.put("tables", v.tables());
+            validation.put("out_of_sync", v.outOfSync());
+            validation.put("proven_identical_at", v.provenIdentical().map(Object::toString).orElse(null));
+            return validation;
         }).orElse(null));
         root.put("tables", status.tables().stream().map(t -> {
             Map<String, Object> table = new LinkedHashMap<>();

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.lifeboat.core.config.LoadedConfig;
 import io.lifeboat.core.db.Pools;
 import io.lifeboat.migrations.CatalogMigrator;
-import io.lifeboat.replicator.fullcopy.FullcopyRound;
 import io.lifeboat.replicator.schema.Table;
 import io.lifeboat.replicator.validate.TableDifference;
 import io.lifeboat.replicator.validate.ValidationHistory;
@@ -41,7 +40,8 @@ final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON for machines.")
     boolean json;
 
-    @Option(names = "--repair", description = "Copy again every table found out of sync, then validate it again.")
+    @Option(names = "--repair", description = {"Repair every table found out of sync, then validate it again: just the",
+        "differing rows when the table has a primary key and at most 1000 differ, else a whole copy."})
     boolean repair;
 
     @Override
@@ -57,12 +57,12 @@ final class ValidateCommand implements Callable<Integer> {
             for (Table table : tables) {
                 TableDifference difference = validator.compare(table);
                 if (!difference.inSync() && repair) {
+                    String done = validator.repair(table, difference);
                     if (!json) {
                         out.println(difference.describe());
-                        out.println(table.name() + ": repairing (copying it again from the master)");
+                        out.println(table.name() + ": " + done);
                         out.flush();
                     }
-                    FullcopyRound.run(List.of(table), pools.master(), pools.standby());
                     difference = validator.compare(table);
                 }
                 results.add(difference);

@@ -106,6 +106,7 @@ class SyncValidateIT {
                 update notes set body = null where ctid = (select min(ctid) from notes where at = 9);
                 """);
 
+        assertThat(sync("status").out()).contains("checked:  never validated (run lifeboat sync validate)");
         CommandRun found = sync("validate");
         assertThat(found.exitCode()).isEqualTo(2);
         List<String> lines = found.out().lines().toList();
@@ -115,6 +116,8 @@ class SyncValidateIT {
                 + " \\w{8}, row md5 \\w{8}\\), 2 extra on standby \\(row md5 \\w{8}, row md5 \\w{8}\\)"));
         assertThat(lines.get(lines.size() - 1))
                 .matches("2 of 2 tables OUT OF SYNC \\(\\d+ ms\\); repair with: lifeboat sync validate --repair");
+        assertThat(sync("status").out()).containsPattern(
+                "checked:  sync validate at \\S+Z: 2 of 2 tables OUT OF SYNC; last proven identical never");
 
         CommandRun one = sync("validate", "--table", "public.accounts", "--json");
         assertThat(one.exitCode()).isEqualTo(2);
@@ -123,7 +126,8 @@ class SyncValidateIT {
 
         CommandRun repaired = sync("validate", "--repair");
         assertThat(repaired.exitCode()).isZero();
-        assertThat(repaired.out()).contains("public.accounts: repairing (copying it again from the master)",
+        assertThat(repaired.out()).contains("public.accounts: repaired 4 keys (3 rows copied from the master)",
+                "public.notes: copied again from the master (400 rows)",
                 "public.accounts: in sync (20,000 rows)", "public.notes: in sync (400 rows)");
 
         CommandRun after = sync("validate");
@@ -131,6 +135,7 @@ class SyncValidateIT {
         assertThat(after.out()).containsPattern("all 2 tables in sync \\(\\d+ ms\\)");
         assertThat(value(standby, "select count(*) || '/' || sum(out_of_sync) from lifeboat.validation"))
                 .isEqualTo("4/3");
+        assertThat(sync("status").out()).containsPattern("checked:  sync validate at \\S+Z: all 2 tables in sync");
 
         CommandRun unknown = sync("validate", "--table", "public.nope");
         assertThat(unknown.exitCode()).isEqualTo(2);

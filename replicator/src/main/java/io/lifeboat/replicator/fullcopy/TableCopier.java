@@ -33,9 +33,15 @@ public final class TableCopier {
 
     /** Appends the master's rows of {@code table} to the standby's. */
     public static long append(Table table, Connection master, Connection standby) throws SQLException {
+        return appendWhere(table, "true", master, standby);
+    }
+
+    /** Appends the master's rows of {@code table} matching {@code condition} (SQL on alias {@code t}). */
+    public static long appendWhere(Table table, String condition, Connection master, Connection standby)
+            throws SQLException {
         String columns = table.writableColumnList();
-        CopyOut out = master.unwrap(PGConnection.class).getCopyAPI()
-                .copyOut("copy (select " + columns + " from only " + table.name().quoted() + ") to stdout");
+        CopyOut out = master.unwrap(PGConnection.class).getCopyAPI().copyOut("copy (select " + columns
+                + " from only " + table.name().quoted() + " t where " + condition + ") to stdout");
         CopyIn in;
         try {
             in = standby.unwrap(PGConnection.class).getCopyAPI()

@@ -21,10 +21,19 @@ public record ReplicationStatus(
         Optional<Duration> lag,
         Lsn masterPosition,
         Optional<SlotState> slot,
-        List<TableStatus> tables) {
+        List<TableStatus> tables,
+        Optional<LastValidation> lastValidation) {
 
     public enum Health {
         HEALTHY, WARNING, CRITICAL
+    }
+
+    /**
+     * The newest {@code sync validate} run, and the newest one that found every table equal.
+     *
+     * @param provenIdentical when the standby was last proven identical to the master; empty if never
+     */
+    public record LastValidation(Instant at, int tables, int outOfSync, Optional<Instant> provenIdentical) {
     }
 
     /** One replicated table as the standby has it. */

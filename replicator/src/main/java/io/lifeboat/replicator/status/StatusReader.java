@@ -87,7 +87,26 @@ public final class StatusReader {
         Health health = !critical.isEmpty() ? Health.CRITICAL : !warnings.isEmpty() ? Health.WARNING : Health.HEALTHY;
         List<String> problems = new ArrayList<>(critical);
         problems.addAll(warnings);
-        return new ReplicationStatus(health, problems, applied, appliedAt, lag, masterPosition, slot, tables);
+        return new ReplicationStatus(health, problems, applied, appliedAt, lag, masterPosition, slot, tables,
+                lastValidation(standby));
+    }
+
+    private static Optional<ReplicationStatus.LastValidation> lastValidation(Connection standby) throws SQLException {
+        if (!"true".equals(single(standby, "select (to_regclass('lifeboat.validation') is not null)::text"))) {
+            return Optional.empty();
+        }
+        String iso = "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'";
+        try (Statement statement = standby.createStatement(); ResultSet row = statement.executeQuery(
+                "select to_char(started_at at time zone 'UTC', " + iso + "), tables, out_of_sync,"
+                        + " (select to_char(max(started_at) at time zone 'UTC', " + iso + ") from lifeboat.validation"
+                        + " where out_of_sync = 0)"
+                        + " from lifeboat.validation order by started_at desc limit 1")) {
+            if (!row.next()) {
+                return Optional.empty();
+            }
+            return Optional.of(new ReplicationStatus.LastValidation(Instant.parse(row.getString(1)), row.getInt(2),
+                    row.getInt(3), Optional.ofNullable(row.getString(4)).map(Instant::parse)));
+        }
     }
 
     private static boolean hasCatalog(Connection standby) throws SQLException {

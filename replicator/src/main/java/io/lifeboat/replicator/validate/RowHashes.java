@@ -38,6 +38,11 @@ final class RowHashes {
                 : rowText;
     }
 
+    /** The key of a row as text, over alias {@code t}: what differences name. */
+    String keyText() {
+        return keyText;
+    }
+
     private String bucket() {
         return "(hashtext(" + keyText + ") & " + (BUCKETS - 1) + ")";
     }

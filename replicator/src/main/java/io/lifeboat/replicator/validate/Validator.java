@@ -70,6 +70,51 @@ public final class Validator {
         }
     }
 
+    /** Beyond this many differing keys a whole copy is cheaper and simpler than fixing rows one by one. */
+    public static final int ROW_REPAIR_LIMIT = 1000;
+
+    /**
+     * Makes the standby's table equal to the master's: just the differing rows when the table has a key and few
+     * differ (delete them, then COPY the master's rows with those keys, in one standby transaction), else the
+     * whole table. Streaming may go on meanwhile; its later changes are applied on top.
+     *
+     * @return what was done, for the operator
+     */
+    public String repair(Table table, TableDifference difference) throws SQLException {
+        List<String> keys = new ArrayList<>(difference.changed());
+        keys.addAll(difference.missing());
+        keys.addAll(difference.extra());
+        if (!table.hasPrimaryKey() || keys.size() > ROW_REPAIR_LIMIT) {
+            long rows = io.lifeboat.replicator.fullcopy.FullcopyRound.run(List.of(table), master, standby);
+            return "copied again from the master (" + rows + " rows)";
+        }
+        String keyText;
+        try (Connection s = standby.getConnection()) {
+            keyText = new RowHashes(table, comparedColumns(table, s)).keyText();
+        }
+        String keyList = keys.stream().map(k -> "'" + k.replace("'", "''") + "'")
+                .collect(java.util.stream.Collectors.joining(", ", "array[", "]::text[]"));
+        try (Connection m = snapshot(master); Connection s = standby.getConnection()) {
+            s.setAutoCommit(false);
+            try (Statement statement = s.createStatement()) {
+                statement.execute("set local standard_conforming_strings = on");
+                statement.execute("delete from only " + table.name().quoted() + " t where " + keyText
+                        + " = any(" + keyList + ")");
+                try (Statement onMaster = m.createStatement()) {
+                    onMaster.execute("set local standard_conforming_strings = on");
+                }
+                long copied = io.lifeboat.replicator.fullcopy.TableCopier.appendWhere(table,
+                        keyText + " = any(" + keyList + ")", m, s);
+                s.commit();
+                m.commit();
+                return "repaired " + keys.size() + " keys (" + copied + " rows copied from the master)";
+            } catch (SQLException | RuntimeException e) {
+                s.rollback();
+                throw e;
+            }
+        }
+    }
+
     /** Columns both sides have, in the master's order; generated ones included (each side computes them). */
     private static List<Column> comparedColumns(Table table, Connection standbyConnection) throws SQLException {
         Optional<Table> onStandby = TableCatalog.find(standbyConnection, table.name());
