@@ -6,9 +6,19 @@ import io.lifeboat.migrations.CatalogMigrator;
 import io.lifeboat.replicator.Replicator;
 import io.lifeboat.replicator.status.ReplicationStatus;
 import io.lifeboat.replicator.status.StatusReader;
+import io.lifeboat.core.error.LifeboatException;
+import io.lifeboat.replicator.fullcopy.FullcopyRound;
+import io.lifeboat.replicator.schema.Table;
+import io.lifeboat.replicator.schema.TableCatalog;
+import io.lifeboat.replicator.sequence.SequenceSync;
+import io.lifeboat.replicator.setup.TableSelection;
+import java.io.PrintWriter;
 import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -51,25 +61,12 @@ final class SyncCommand extends CommandGroup {
     @Command(name = "fullcopy", mixinStandardHelpOptions = true,
             description = "Copy the fullcopy tables (those without a primary key, and replication.tables.fullcopy) now.")
     int fullcopy(@Option(names = "--table", paramLabel = "SCHEMA.TABLE",
-            description = "Only this table (repeatable).") java.util.List<String> only) throws Exception {
+            description = "Only this table (repeatable).") List<String> only) throws Exception {
         LoadedConfig loaded = root.loadConfig();
         try (Pools pools = new Pools(loaded.config())) {
-            java.util.List<io.lifeboat.replicator.schema.Table> tables;
-            try (Connection master = pools.master().getConnection()) {
-                tables = io.lifeboat.replicator.setup.TableSelection.of(
-                        io.lifeboat.replicator.schema.TableCatalog.read(master), loaded.config().replication()).fullcopy();
-            }
-            if (only != null && !only.isEmpty()) {
-                java.util.List<String> known = tables.stream().map(t -> t.name().toString()).toList();
-                java.util.List<String> unknown = only.stream().filter(t -> !known.contains(t)).toList();
-                if (!unknown.isEmpty()) {
-                    throw new io.lifeboat.core.error.LifeboatException("not a fullcopy table: "
-                            + String.join(", ", unknown), "fullcopy tables here: " + String.join(", ", known), null);
-                }
-                tables = tables.stream().filter(t -> only.contains(t.name().toString())).toList();
-            }
-            long rows = io.lifeboat.replicator.fullcopy.FullcopyRound.run(tables, pools.master(), pools.standby());
-            java.io.PrintWriter out = spec.commandLine().getOut();
+            List<Table> tables = pick(selection(pools, loaded).fullcopy(), only, "fullcopy");
+            long rows = FullcopyRound.run(tables, pools.master(), pools.standby());
+            PrintWriter out = spec.commandLine().getOut();
             out.println(tables.size() + " fullcopy tables copied (" + rows + " rows)");
             out.flush();
             return ExitCode.OK.code();
@@ -81,19 +78,19 @@ final class SyncCommand extends CommandGroup {
                 "Readers of the standby see the old copy or the new one, never an empty table; changes made",
                 "meanwhile are applied by the stream on top, so none is lost."})
     int resync(@Option(names = "--table", paramLabel = "SCHEMA.TABLE", description = "This table (repeatable).")
-               java.util.List<String> tables,
+               List<String> tables,
                @Option(names = "--all", description = "Every replicated table.") boolean all) throws Exception {
         if ((tables == null || tables.isEmpty()) == !all) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give --table T (repeatable) or --all");
+            throw new CommandLine.ParameterException(spec.commandLine(), "give --table T (repeatable) or --all");
         }
         LoadedConfig loaded = root.loadConfig();
         try (Pools pools = new Pools(loaded.config())) {
-            java.util.List<io.lifeboat.replicator.schema.Table> chosen = replicatedTables(pools, loaded,
-                    all ? java.util.List.of() : tables);
-            java.io.PrintWriter out = spec.commandLine().getOut();
-            for (io.lifeboat.replicator.schema.Table table : chosen) {
+            List<Table> chosen = replicatedTables(pools, loaded,
+                    all ? List.of() : tables);
+            PrintWriter out = spec.commandLine().getOut();
+            for (Table table : chosen) {
                 long started = System.nanoTime();
-                long rows = io.lifeboat.replicator.fullcopy.FullcopyRound.run(java.util.List.of(table), pools.master(),
+                long rows = FullcopyRound.run(List.of(table), pools.master(),
                         pools.standby());
                 out.println(table.name() + ": copied again (" + rows + " rows in "
                         + (System.nanoTime() - started) / 1_000_000 + " ms)");
@@ -104,23 +101,28 @@ final class SyncCommand extends CommandGroup {
     }
 
     /** The replicated tables, or the named ones; a name that is not replicated is an error naming it. */
-    static java.util.List<io.lifeboat.replicator.schema.Table> replicatedTables(Pools pools, LoadedConfig loaded,
-            java.util.List<String> only) throws java.sql.SQLException {
-        java.util.List<io.lifeboat.replicator.schema.Table> tables;
+    static List<Table> replicatedTables(Pools pools, LoadedConfig loaded, List<String> only) throws SQLException {
+        return pick(selection(pools, loaded).all(), only, "replicated");
+    }
+
+    private static TableSelection selection(Pools pools, LoadedConfig loaded) throws SQLException {
         try (Connection master = pools.master().getConnection()) {
-            tables = io.lifeboat.replicator.setup.TableSelection.of(
-                    io.lifeboat.replicator.schema.TableCatalog.read(master), loaded.config().replication()).all();
+            return TableSelection.of(TableCatalog.read(master), loaded.config().replication());
         }
+    }
+
+    /** {@code candidates}, or those of them named in {@code only}; a name not among them is an error. */
+    private static List<Table> pick(List<Table> candidates, List<String> only, String kind) {
         if (only == null || only.isEmpty()) {
-            return tables;
+            return candidates;
         }
-        java.util.List<String> known = tables.stream().map(t -> t.name().toString()).toList();
-        java.util.List<String> unknown = only.stream().filter(t -> !known.contains(t)).toList();
+        List<String> known = candidates.stream().map(t -> t.name().toString()).toList();
+        List<String> unknown = only.stream().filter(t -> !known.contains(t)).toList();
         if (!unknown.isEmpty()) {
-            throw new io.lifeboat.core.error.LifeboatException("not a replicated table: " + String.join(", ", unknown),
-                    "replicated tables: " + String.join(", ", known), null);
+            throw new LifeboatException("not a " + kind + " table: " + String.join(", ", unknown),
+                    kind + " tables: " + String.join(", ", known), null);
         }
-        return tables.stream().filter(t -> only.contains(t.name().toString())).toList();
+        return candidates.stream().filter(t -> only.contains(t.name().toString())).toList();
     }
 
     @Command(name = "sequences", mixinStandardHelpOptions = true,
@@ -130,9 +132,9 @@ final class SyncCommand extends CommandGroup {
         try (Pools pools = new Pools(loaded.config());
              Connection master = pools.master().getConnection();
              Connection standby = pools.standby().getConnection()) {
-            io.lifeboat.replicator.sequence.SequenceSync.Result result =
-                    io.lifeboat.replicator.sequence.SequenceSync.run(master, standby);
-            java.io.PrintWriter out = spec.commandLine().getOut();
+            SequenceSync.Result result =
+                    SequenceSync.run(master, standby);
+            PrintWriter out = spec.commandLine().getOut();
             result.advanced().forEach((name, value) -> out.println(name + ": set to " + value));
             result.missing().forEach(name -> out.println(name + ": missing on standby"));
             out.println(result.sequences() + " sequences, " + result.advanced().size() + " advanced, "
@@ -150,7 +152,7 @@ final class SyncCommand extends CommandGroup {
              Connection master = pools.master().getConnection();
              Connection standby = pools.standby().getConnection()) {
             ReplicationStatus status = StatusReader.read(loaded.config().replication(), master, standby);
-            java.io.PrintWriter out = spec.commandLine().getOut();
+            PrintWriter out = spec.commandLine().getOut();
             out.print(json ? StatusText.json(status) : StatusText.table(status, loaded.config().replication().slot()));
             out.flush();
             return switch (status.health()) {

@@ -150,7 +150,7 @@ class ConnectedCommandsIT {
         CommandRun unknown = CommandRun.of("-c", file.toString(), "sync", "fullcopy", "--table", "public.nope");
         assertThat(unknown.exitCode()).isEqualTo(2);
         assertThat(unknown.errLines()).containsExactly("error: not a fullcopy table: public.nope",
-                "hint: fullcopy tables here: public.visits");
+                "hint: fullcopy tables: public.visits");
 
         CommandRun run = CommandRun.of("-c", file.toString(), "sync", "fullcopy", "--table", "public.visits");
         assertThat(run.err()).isEmpty();

@@ -135,7 +135,18 @@ class SyncValidateIT {
         assertThat(after.out()).containsPattern("all 2 tables in sync \\(\\d+ ms\\)");
         assertThat(value(standby, "select count(*) || '/' || sum(out_of_sync) from lifeboat.validation"))
                 .isEqualTo("4/3");
+
         assertThat(sync("status").out()).containsPattern("checked:  sync validate at \\S+Z: all 2 tables in sync");
+
+        // Most of a table gone: too many differences to list, so it is reported broadly and copied whole.
+        standby.execute("delete from accounts where id > 5000");
+        CommandRun broad = sync("validate", "--table", "public.accounts");
+        assertThat(broad.exitCode()).isEqualTo(2);
+        assertThat(broad.out()).containsPattern("public.accounts: OUT OF SYNC: [\\d,]+ of 4,096 buckets differ"
+                + " \\(20,000 rows on master, 5,000 on standby\\); too many rows to list");
+        CommandRun fixed = sync("validate", "--table", "public.accounts", "--repair");
+        assertThat(fixed.out()).contains("public.accounts: copied again from the master (20000 rows)",
+                "public.accounts: in sync (20,000 rows)");
 
         CommandRun unknown = sync("validate", "--table", "public.nope");
         assertThat(unknown.exitCode()).isEqualTo(2);

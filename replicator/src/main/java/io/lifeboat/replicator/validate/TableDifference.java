@@ -8,17 +8,32 @@ import java.util.List;
  * @param changed keys whose row differs (tables with a primary key), as text
  * @param missing rows or keys on the master but not on the standby
  * @param extra rows or keys on the standby but not on the master
+ * @param broad when the table differs in so many places that listing rows would cost more than copying it: the
+ *     number of differing buckets, and the lists are empty; 0 otherwise
  */
 public record TableDifference(String table, long rows, List<String> changed, List<String> missing,
-                              List<String> extra) {
+                              List<String> extra, int broad, long standbyRows) {
+    public TableDifference(String table, long rows, List<String> changed, List<String> missing, List<String> extra) {
+        this(table, rows, changed, missing, extra, 0, -1);
+    }
+
+    public static TableDifference broad(String table, long masterRows, long standbyRows, int differingBuckets) {
+        return new TableDifference(table, masterRows, List.of(), List.of(), List.of(), differingBuckets, standbyRows);
+    }
+
     public boolean inSync() {
-        return changed.isEmpty() && missing.isEmpty() && extra.isEmpty();
+        return broad == 0 && changed.isEmpty() && missing.isEmpty() && extra.isEmpty();
     }
 
     /** {@code public.accounts: OUT OF SYNC: 3 rows differ (keys 17, 4031, 99012), 1 missing on standby} */
     public String describe() {
         if (inSync()) {
             return table + ": in sync (" + String.format(java.util.Locale.ROOT, "%,d", rows) + " rows)";
+        }
+        if (broad > 0) {
+            return String.format(java.util.Locale.ROOT, "%s: OUT OF SYNC: %,d of %,d buckets differ (%,d rows on"
+                    + " master, %,d on standby); too many rows to list", table, broad, RowHashes.BUCKETS, rows,
+                    standbyRows);
         }
         StringBuilder text = new StringBuilder(table).append(": OUT OF SYNC: ");
         String separator = "";

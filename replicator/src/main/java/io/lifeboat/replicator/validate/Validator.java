@@ -28,6 +28,8 @@ import javax.sql.DataSource;
  */
 public final class Validator {
     private static final int RECHECKS = 5;
+    /** Past this many differing buckets the rows are not listed: memory stays bounded, and a copy is the fix. */
+    private static final int BROAD_BUCKETS = RowHashes.BUCKETS / 8;
     private static final Duration CATCH_UP_LIMIT = Duration.ofSeconds(30);
 
     private final DataSource master;
@@ -54,6 +56,12 @@ public final class Validator {
             Set<Integer> differing = new HashSet<>(masterBuckets.keySet());
             differing.addAll(standbyBuckets.keySet());
             differing.removeIf(b -> masterBuckets.getOrDefault(b, "").equals(standbyBuckets.getOrDefault(b, "")));
+            if (differing.size() > BROAD_BUCKETS) {
+                m.commit();
+                s.commit();
+                return TableDifference.broad(table.name().toString(), hashes.count(masterBuckets),
+                        hashes.count(standbyBuckets), differing.size());
+            }
             if (!differing.isEmpty()) {
                 masterRows = hashes.rows(m, differing);
                 standbyRows = hashes.rows(s, differing);
@@ -84,7 +92,7 @@ public final class Validator {
         List<String> keys = new ArrayList<>(difference.changed());
         keys.addAll(difference.missing());
         keys.addAll(difference.extra());
-        if (!table.hasPrimaryKey() || keys.size() > ROW_REPAIR_LIMIT) {
+        if (!table.hasPrimaryKey() || difference.broad() > 0 || keys.size() > ROW_REPAIR_LIMIT) {
             long rows = io.lifeboat.replicator.fullcopy.FullcopyRound.run(List.of(table), master, standby);
             return "copied again from the master (" + rows + " rows)";
         }
