@@ -51,8 +51,24 @@ public final class Validator {
         try (Connection m = snapshot(master); Connection s = snapshot(standby)) {
             compared = comparedColumns(table, s);
             RowHashes hashes = new RowHashes(table, compared);
+            // Both servers hash at once: each side is one scan, and they run on different servers.
+            java.util.concurrent.CompletableFuture<Map<Integer, String>> onStandby =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return hashes.buckets(s);
+                        } catch (SQLException e) {
+                            throw new java.util.concurrent.CompletionException(e);
+                        }
+                    });
             masterBuckets = hashes.buckets(m);
-            standbyBuckets = hashes.buckets(s);
+            try {
+                standbyBuckets = onStandby.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof SQLException sql) {
+                    throw sql;
+                }
+                throw e;
+            }
             Set<Integer> differing = new HashSet<>(masterBuckets.keySet());
             differing.addAll(standbyBuckets.keySet());
             differing.removeIf(b -> masterBuckets.getOrDefault(b, "").equals(standbyBuckets.getOrDefault(b, "")));
