@@ -42,18 +42,16 @@ TABLES="pgbench_accounts, pgbench_branches, pgbench_tellers, pgbench_history"
 PER_CLIENT=$(( (TXNS + CLIENTS - 1) / CLIENTS ))
 TXNS=$(( PER_CLIENT * CLIENTS ))
 ROWS=$(( TXNS * 4 ))   # TPC-B: 3 updates + 1 insert per transaction
+# The logical replication launcher waits this long between worker starts (default 5s): without it, re-enabling the
+# subscription would add up to 5s of idle time to native's catch-up.
+CLUSTER_SETTINGS="max_wal_size = 4GB
+wal_retrieve_retry_interval = '200ms'"
 
-log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
-die() { log "error: $*"; exit 2; }
-RESULTS=()
-result() { # name value unit
-    printf '%s: %s %s\n' "$1" "$2" "$3"
-    RESULTS+=("$1: $2 $3")
-}
-now() { echo "$EPOCHREALTIME"; }
+# shellcheck source=lib.sh
+source "$REPO/bench/lib.sh"
+cleanup_extra() { poll_close; }
+
 ms_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%d", (b - a) * 1000 }'; }
-calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 [[ $EUID -eq 0 ]] || die "run as root (clusters run as the postgres OS user via runuser)"
 [[ -x $PGBIN/postgres ]] || die "no PostgreSQL at $PGBIN (set PGBIN)"
@@ -62,54 +60,7 @@ id postgres >/dev/null 2>&1 || die "no postgres OS user"
 
 TMP=$(mktemp -d /tmp/lifeboat-bench.XXXXXX)
 chmod 755 "$TMP"
-declare -A PORT=()
-CLUSTERS=()
-LB_PID=""
-BG_PIDS=()
-FAILED_AT=""
 
-cleanup() {
-    local rc=$?
-    set +e
-    trap - EXIT INT TERM ERR
-    if [[ -n $LB_PID ]] && kill -0 "$LB_PID" 2>/dev/null; then
-        kill -TERM "$LB_PID" 2>/dev/null
-        for _ in $(seq 1 100); do kill -0 "$LB_PID" 2>/dev/null || break; sleep 0.2; done
-        kill -KILL "$LB_PID" 2>/dev/null
-    fi
-    poll_close
-    for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-    for c in "${CLUSTERS[@]}"; do
-        local data="$TMP/$c/data"
-        if [[ -f $data/postmaster.pid ]]; then
-            timeout 40 runuser -u postgres -- "$PGBIN/pg_ctl" -D "$data" -m immediate -w -t 30 stop >/dev/null 2>&1
-            if [[ -f $data/postmaster.pid ]]; then
-                kill -KILL "$(head -1 "$data/postmaster.pid")" 2>/dev/null
-                sleep 1
-            fi
-        fi
-    done
-    if (( rc == 0 )) && [[ $KEEP_TMP != 1 ]]; then
-        rm -rf "$TMP"
-    else
-        rm -rf "$TMP/lifeboat"   # the copied jar and lib/
-        for c in "${CLUSTERS[@]}"; do rm -rf "$TMP/$c/data"; done
-        if (( rc != 0 )); then
-            log "FAILED (exit $rc)${FAILED_AT:+ at $FAILED_AT}; clusters removed, logs kept:"
-            for f in "$TMP"/*.log "$TMP"/*/postgres.log; do
-                [[ -f $f ]] && log "  $f"
-            done
-            for f in "$TMP"/lifeboat-*.log; do
-                [[ -f $f ]] || continue
-                log "last lines of $f:"
-                tail -n 15 "$f" | sed 's/^/    /' >&2
-            done
-        else
-            log "kept $TMP"
-        fi
-    fi
-    exit "$rc"
-}
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -117,50 +68,8 @@ trap 'FAILED_AT="line $LINENO: $BASH_COMMAND"' ERR
 
 # --- clusters ------------------------------------------------------------------------------------------------------
 
-free_port() {
-    local p
-    for _ in $(seq 1 200); do
-        p=$(( 20000 + RANDOM % 40000 ))
-        [[ " ${PORT[*]} " == *" $p "* ]] && continue
-        [[ -z $(ss -Hltn "sport = :$p") ]] && { echo "$p"; return; }
-    done
-    die "no free port found"
-}
 
-start_cluster() { # name
-    local c=$1 dir="$TMP/$1"
-    mkdir -p "$dir"
-    chown postgres: "$dir"
-    PORT[$c]=$(free_port)
-    runuser -u postgres -- "$PGBIN/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --no-locale \
-        >"$dir/initdb.log" 2>&1 || die "initdb $c failed: $dir/initdb.log"
-    cat >>"$dir/data/postgresql.conf" <<EOF
-listen_addresses = '127.0.0.1'
-port = ${PORT[$c]}
-unix_socket_directories = '$dir'
-wal_level = logical
-max_wal_senders = 10
-max_replication_slots = 10
-shared_buffers = 256MB
-max_wal_size = 4GB
-checkpoint_timeout = 30min
-timezone = 'UTC'
-log_timezone = 'UTC'
-log_min_messages = warning
-# The logical replication launcher waits this long between worker starts (default 5s): without it, re-enabling the
-# subscription would add up to 5s of idle time to native's catch-up.
-wal_retrieve_retry_interval = '200ms'
-EOF
-    CLUSTERS+=("$c")
-    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null \
-        || die "cluster $c did not start: $dir/postgres.log"
-    sql_db "$c" postgres "create database bench"
-}
 
-sql_db() { # cluster database sql
-    "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$TMP/$1" -p "${PORT[$1]}" -U postgres -d "$2" -c "$3"
-}
-sql() { sql_db "$1" bench "$2"; }   # cluster sql
 
 # A persistent psql session for polling (one at a time): no process start per sample, and autocommit, so no
 # snapshot is held between samples.
@@ -186,15 +95,6 @@ poll_close() {
     POLL_PID=""
 }
 
-wait_until() { # timeout_s description command...
-    local limit=$1 what=$2 deadline
-    shift 2
-    deadline=$(( SECONDS + limit ))
-    until "$@"; do
-        (( SECONDS < deadline )) || die "timed out after ${limit}s waiting for $what"
-        sleep 0.1
-    done
-}
 
 history_count() { sql "$1" "select count(*) from pgbench_history"; }
 caught_up() { [[ $(history_count "$1") == "$(history_count M)" ]]; }
@@ -354,17 +254,7 @@ replication:
     include:
       - public.pgbench_*
 EOF
-# The launcher builds Lifeboat now if needed; then the jar and its lib/ are copied into the temp dir and run from
-# there (as the launcher does: java $LIFEBOAT_JAVA_OPTS -jar), so no rebuild - e.g. after someone edits a source
-# file during the run - can land inside a timed section or change the code halfway.
-rc=0
-"$LAUNCHER" -c "$CFG" config check >"$TMP/config-check.log" 2>&1 || rc=$?
-(( rc <= 1 )) || die "lifeboat config check failed: $(cat "$TMP/config-check.log")"
-mkdir "$TMP/lifeboat"
-cp -a "$(dirname "$LAUNCHER")/cli/target/lifeboat.jar" "$(dirname "$LAUNCHER")/cli/target/lib" "$TMP/lifeboat/"
-java ${LIFEBOAT_JAVA_OPTS:-} -jar "$TMP/lifeboat/lifeboat.jar" version >"$TMP/lifeboat-version.txt" 2>&1 \
-    || die "the copied lifeboat jar does not run: $(cat "$TMP/lifeboat-version.txt")"
-log "$(head -1 "$TMP/lifeboat-version.txt") from $(dirname "$LAUNCHER") ($(git -C "$(dirname "$LAUNCHER")" describe --always --dirty 2>/dev/null || echo 'not a git checkout'))"
+copy_lifeboat "$CFG"
 
 log "pgbench -i -s $SCALE on the master; pgbench_history gets a primary key (hid bigserial)"
 "$PGBIN/pgbench" -i -q -s "$SCALE" -h "$TMP/M" -p "${PORT[M]}" -U postgres bench >"$TMP/pgbench-init.log" 2>&1 \

@@ -36,18 +36,15 @@ LAUNCHER=${LIFEBOAT:-$REPO/lifeboat}        # the ./lifeboat launcher of the che
 SLOT=lifeboat_bench
 TABLE=public.pgbench_accounts
 DUMPDB=dumpcopy                             # the pg_dump | psql target database on the standby server
+# No autovacuum of 10M freshly copied rows may land in a timed step; the script vacuums untimed instead.
+CLUSTER_SETTINGS="maintenance_work_mem = 256MB
+max_wal_size = 8GB
+autovacuum = off"
 
-log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
-die() { log "error: $*"; exit 2; }
-RESULTS=()
-result() { # name value unit
-    printf '%s: %s %s\n' "$1" "$2" "$3"
-    RESULTS+=("$1: $2 $3")
-}
-now() { echo "$EPOCHREALTIME"; }
+# shellcheck source=lib.sh
+source "$REPO/bench/lib.sh"
+
 secs_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 PHASES=()
 PHASE_NAME="" PHASE_T0=""
 phase() { # name: ends the running phase (recording its duration) and starts the next ("" = none)
@@ -67,53 +64,7 @@ id postgres >/dev/null 2>&1 || die "no postgres OS user"
 
 TMP=$(mktemp -d /tmp/lifeboat-validate.XXXXXX)
 chmod 755 "$TMP"
-declare -A PORT=()
-CLUSTERS=()
-LB_PID=""
-BG_PIDS=()
-FAILED_AT=""
 
-cleanup() {
-    local rc=$?
-    set +e
-    trap - EXIT INT TERM ERR
-    for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-    if [[ -n $LB_PID ]] && kill -0 "$LB_PID" 2>/dev/null; then
-        kill -TERM "$LB_PID" 2>/dev/null
-        for _ in $(seq 1 100); do kill -0 "$LB_PID" 2>/dev/null || break; sleep 0.2; done
-        kill -KILL "$LB_PID" 2>/dev/null
-    fi
-    for c in "${CLUSTERS[@]}"; do
-        local data="$TMP/$c/data"
-        if [[ -f $data/postmaster.pid ]]; then
-            timeout 40 runuser -u postgres -- "$PGBIN/pg_ctl" -D "$data" -m immediate -w -t 30 stop >/dev/null 2>&1
-            if [[ -f $data/postmaster.pid ]]; then
-                kill -KILL "$(head -1 "$data/postmaster.pid")" 2>/dev/null
-                sleep 1
-            fi
-        fi
-    done
-    if (( rc == 0 )) && [[ $KEEP_TMP != 1 ]]; then
-        rm -rf "$TMP"
-    else
-        rm -rf "$TMP/lifeboat"   # the copied jar and lib/
-        for c in "${CLUSTERS[@]}"; do rm -rf "$TMP/$c/data"; done
-        if (( rc != 0 )); then
-            log "FAILED (exit $rc)${FAILED_AT:+ at $FAILED_AT}; clusters removed, logs kept:"
-            for f in "$TMP"/*.log "$TMP"/*/postgres.log; do
-                [[ -f $f ]] && log "  $f"
-            done
-            for f in "$TMP"/lifeboat-*.log; do
-                [[ -f $f ]] || continue
-                log "last lines of $f:"
-                tail -n 15 "$f" | sed 's/^/    /' >&2
-            done
-        else
-            log "kept $TMP"
-        fi
-    fi
-    exit "$rc"
-}
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -121,59 +72,9 @@ trap 'FAILED_AT="line $LINENO: $BASH_COMMAND"' ERR
 
 # --- clusters ------------------------------------------------------------------------------------------------------
 
-free_port() {
-    local p
-    for _ in $(seq 1 200); do
-        p=$(( 20000 + RANDOM % 40000 ))
-        [[ " ${PORT[*]} " == *" $p "* ]] && continue
-        [[ -z $(ss -Hltn "sport = :$p") ]] && { echo "$p"; return; }
-    done
-    die "no free port found"
-}
 
-start_cluster() { # name
-    local c=$1 dir="$TMP/$1"
-    mkdir -p "$dir"
-    chown postgres: "$dir"
-    PORT[$c]=$(free_port)
-    runuser -u postgres -- "$PGBIN/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --no-locale \
-        >"$dir/initdb.log" 2>&1 || die "initdb $c failed: $dir/initdb.log"
-    cat >>"$dir/data/postgresql.conf" <<EOF
-listen_addresses = '127.0.0.1'
-port = ${PORT[$c]}
-unix_socket_directories = '$dir'
-wal_level = logical
-max_wal_senders = 10
-max_replication_slots = 10
-shared_buffers = 256MB
-maintenance_work_mem = 256MB
-max_wal_size = 8GB
-checkpoint_timeout = 30min
-autovacuum = off
-timezone = 'UTC'
-log_timezone = 'UTC'
-log_min_messages = warning
-EOF
-    CLUSTERS+=("$c")
-    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null \
-        || die "cluster $c did not start: $dir/postgres.log"
-    sql_db "$c" postgres "create database bench"
-}
 
-sql_db() { # cluster database sql
-    "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$TMP/$1" -p "${PORT[$1]}" -U postgres -d "$2" -c "$3"
-}
-sql() { sql_db "$1" bench "$2"; }   # cluster sql
 
-wait_until() { # timeout_s description command...
-    local limit=$1 what=$2 deadline
-    shift 2
-    deadline=$(( SECONDS + limit ))
-    until "$@"; do
-        (( SECONDS < deadline )) || die "timed out after ${limit}s waiting for $what"
-        sleep 0.2
-    done
-}
 
 # --- Lifeboat ------------------------------------------------------------------------------------------------------
 
@@ -247,17 +148,7 @@ replication:
     include:
       - public.pgbench_*
 EOF
-# The launcher builds Lifeboat now if needed; then the jar and its lib/ are copied into the temp dir and run from
-# there, so no rebuild - e.g. after someone edits a source file during the run - can land inside a timed section.
-rc=0
-"$LAUNCHER" -c "$CFG" config check >"$TMP/config-check.log" 2>&1 || rc=$?
-(( rc <= 1 )) || die "lifeboat config check failed: $(cat "$TMP/config-check.log")"
-mkdir "$TMP/lifeboat"
-cp -a "$(dirname "$LAUNCHER")/cli/target/lifeboat.jar" "$(dirname "$LAUNCHER")/cli/target/lib" "$TMP/lifeboat/"
-java ${LIFEBOAT_JAVA_OPTS:-} -jar "$TMP/lifeboat/lifeboat.jar" version >"$TMP/lifeboat-version.txt" 2>&1 \
-    || die "the copied lifeboat jar does not run: $(cat "$TMP/lifeboat-version.txt")"
-LB_VERSION="$(head -1 "$TMP/lifeboat-version.txt") from $(dirname "$LAUNCHER") ($(git -C "$(dirname "$LAUNCHER")" describe --always --dirty 2>/dev/null || echo 'not a git checkout'))"
-log "$LB_VERSION"
+copy_lifeboat "$CFG"
 
 phase pgbench_init
 log "pgbench -i -I $INIT_STEPS -s $SCALE on the master; pgbench_history gets a primary key (hid bigserial)"
