@@ -88,8 +88,7 @@ public final class ExternalCommand {
         OutputDrain stderr = new OutputDrain(process.getErrorStream(), STDERR_TAIL_BYTES, true);
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
+                killTree(process);
                 process.waitFor(5, TimeUnit.SECONDS);
                 String tail = stderr.text(Duration.ofSeconds(1));
                 throw new ExternalCommandException(
@@ -98,11 +97,20 @@ public final class ExternalCommand {
             }
             return new Result(process.exitValue(), stdout.text(Duration.ofSeconds(5)), stderr.text(Duration.ofSeconds(5)));
         } catch (InterruptedException e) {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
+            killTree(process);
             Thread.currentThread().interrupt();
             throw new ExternalCommandException(name() + " was interrupted", -1, "");
         }
+    }
+
+    /**
+     * Kills the program and everything it started. The tree is listed first (orphans leave it), then the program
+     * dies before its children, so it cannot react to their deaths (a shell would print "Killed" into stderr).
+     */
+    private static void killTree(Process process) {
+        java.util.List<ProcessHandle> descendants = process.descendants().toList();
+        process.destroyForcibly();
+        descendants.forEach(ProcessHandle::destroyForcibly);
     }
 
     private Process start() {
