@@ -18,7 +18,7 @@ import org.yaml.snakeyaml.nodes.Node;
 /** Reads and validates {@code lifeboat.yml}, reporting every problem at once. */
 public final class ConfigLoader {
     /** Blocks whose settings arrive with later features; present so they are known names, not typos. */
-    private static final List<String> RESERVED_BLOCKS = List.of("snapshots", "recovery", "service");
+    private static final List<String> RESERVED_BLOCKS = List.of("recovery", "service");
 
     private ConfigLoader() {
     }
@@ -41,6 +41,7 @@ public final class ConfigLoader {
         ConfigSection archiveSection = top.section("archive");
         ArchiveConfig archive = ArchiveConfig.read(archiveSection);
         archiveSection.rejectUnknownKeys();
+        Optional<SnapshotsConfig> snapshots = SnapshotsConfig.read(top.section("snapshots"));
         for (String block : RESERVED_BLOCKS) {
             top.section(block).rejectUnknownKeys();
         }
@@ -52,7 +53,7 @@ public final class ConfigLoader {
         if (reader.hasErrors()) {
             throw new ConfigException(reader.problems());
         }
-        return new LoadedConfig(new LifeboatConfig(file, master.get(), standby.get(), replication, archive), reader.problems());
+        return new LoadedConfig(new LifeboatConfig(file, master.get(), standby.get(), replication, archive, snapshots), reader.problems());
     }
 
     private static Optional<ConnectionConfig> requiredConnection(ConfigSection top, String key) {

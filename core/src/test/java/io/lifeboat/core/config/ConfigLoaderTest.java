@@ -122,9 +122,61 @@ class ConfigLoaderTest {
     @Test
     void keyInAReservedBlock_isUnknownUntilAFeatureReadsIt() throws IOException {
         passwordFile("x");
-        Path file = write("lifeboat.yml", GOOD + "snapshots:\n  provider: btrfs\n");
+        Path file = write("lifeboat.yml", GOOD + "recovery:\n  ladder: all\n");
         assertThat(errorsOf(file, Map.of("STANDBY_PW", "x")))
-                .containsExactly("lifeboat.yml:17: snapshots.provider: unknown key");
+                .containsExactly("lifeboat.yml:17: recovery.ladder: unknown key");
+    }
+
+    @Test
+    void snapshotsBlock_readsProviderScheduleAndDefaults() throws IOException {
+        passwordFile("x");
+        LoadedConfig loaded = ConfigLoader.load(write("lifeboat.yml", GOOD + """
+                snapshots:
+                  provider: btrfs
+                  volume: /srv/pg
+                  directory: /srv/snapshots
+                  schedule: 5m,15m,1h,2h,4h,8h,1d/7d
+                """), Map.of("STANDBY_PW", "x"));
+        SnapshotsConfig snapshots = loaded.config().snapshots().orElseThrow();
+        assertThat(snapshots.provider()).isEqualTo(SnapshotsConfig.Kind.BTRFS);
+        assertThat(snapshots.directory()).isEqualTo(Path.of("/srv/snapshots"));
+        assertThat(snapshots.schedule().interval()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(snapshots.lockTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(snapshots.verify()).isTrue();
+        assertThat(snapshots.freeze()).isFalse();
+    }
+
+    @Test
+    void snapshotsBlock_reportsEveryMistake() throws IOException {
+        passwordFile("x");
+        Path file = write("lifeboat.yml", GOOD + """
+                snapshots:
+                  provider: btrfz
+                  directory: relative/dir
+                  schedule: 1h,90m/7d
+                  lock_timeout: 1s
+                """);
+        assertThat(errorsOf(file, Map.of("STANDBY_PW", "x"))).containsExactly(
+                "lifeboat.yml:17: snapshots.provider: 'btrfz' is not a provider (btrfs, lvm, zfs, copy or command)",
+                "lifeboat.yml:16: snapshots.volume: missing (required)",
+                "lifeboat.yml:18: snapshots.directory: must be an absolute path",
+                "lifeboat.yml:19: snapshots.schedule: '1h,90m/7d': 90m is not a larger multiple of 1h",
+                "lifeboat.yml:20: snapshots.lock_timeout: 1s is out of range (2s to 24h)");
+    }
+
+    @Test
+    void snapshotsBlock_refusesToFreezeAnAtomicProvider() throws IOException {
+        passwordFile("x");
+        Path file = write("lifeboat.yml", GOOD + """
+                snapshots:
+                  provider: btrfs
+                  volume: /srv/pg
+                  directory: /srv/snapshots
+                  mount: /srv
+                  freeze: true
+                """);
+        assertThat(errorsOf(file, Map.of("STANDBY_PW", "x"))).containsExactly(
+                "lifeboat.yml:21: snapshots.freeze: btrfs snapshots are atomic; freezing would make them hang");
     }
 
     @Test

@@ -15,14 +15,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real btrfs filesystem on a loop device over a sparse file, mounted under a temp directory. Root only.
+ * A real filesystem (btrfs or ext4) on a loop device over a sparse file, mounted under a temp directory. Root only.
  *
  * <p>Right after mounting, the loop device is detached: the kernel then only marks it auto-clear and frees it with
  * the last unmount, so no path (not even a killed JVM with a failed reaper) can leave a loop device behind once the
  * filesystem is unmounted.
  */
-public final class BtrfsVolume implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(BtrfsVolume.class);
+public final class LoopVolume implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LoopVolume.class);
     private static final Duration COMMAND_LIMIT = Duration.ofMinutes(1);
     private static final Duration DETACH_WAIT = Duration.ofSeconds(10);
 
@@ -39,7 +39,10 @@ public final class BtrfsVolume implements AutoCloseable {
     private String device;
     private boolean closed;
 
-    private BtrfsVolume(Path directory, Reaper reaper) {
+    private final String filesystem;
+
+    private LoopVolume(Path directory, Reaper reaper, String filesystem) {
+        this.filesystem = filesystem;
         this.directory = directory;
         this.image = directory.resolve("volume.img");
         this.mountPoint = directory.resolve("mnt");
@@ -47,26 +50,35 @@ public final class BtrfsVolume implements AutoCloseable {
     }
 
     /** A new, empty, mounted btrfs filesystem of {@code bytes} (sparse: it costs only what is written). */
-    public static BtrfsVolume create(long bytes) {
+    public static LoopVolume btrfs(long bytes) {
+        return create(bytes, "btrfs");
+    }
+
+    /** A new, empty, mounted ext4 filesystem: one whose snapshots (LVM, cloud volumes) need a freeze. */
+    public static LoopVolume ext4(long bytes) {
+        return create(bytes, "ext4");
+    }
+
+    private static LoopVolume create(long bytes, String filesystem) {
         if (!OsUser.isRoot()) {
-            throw new LifeboatException("btrfs volumes need root (losetup, mount): run the tests as root");
+            throw new LifeboatException("loop volumes need root (losetup, mount): run the tests as root");
         }
         long begin = System.nanoTime();
         Path directory;
         try {
-            directory = Files.createTempDirectory("lifeboat-btrfs-");
+            directory = Files.createTempDirectory("lifeboat-" + filesystem + "-");
             // Others must traverse it: clusters on the volume run as user postgres.
             Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-xr-x"));
         } catch (IOException e) {
-            throw new LifeboatException("cannot create a directory for a btrfs volume (" + e + ")", e);
+            throw new LifeboatException("cannot create a directory for a loop volume (" + e + ")", e);
         }
         Path mountPoint = directory.resolve("mnt");
         Path image = directory.resolve("volume.img");
-        Reaper reaper = Reaper.arm("btrfs volume " + mountPoint, List.of(
+        Reaper reaper = Reaper.arm(filesystem + " volume " + mountPoint, List.of(
                 List.of("sh", "-c", UNMOUNT_SCRIPT, "sh", mountPoint.toString()),
                 List.of("sh", "-c", DETACH_SCRIPT, "sh", image.toString()),
                 List.of("rm", "-rf", directory.toString())));
-        BtrfsVolume volume = new BtrfsVolume(directory, reaper);
+        LoopVolume volume = new LoopVolume(directory, reaper, filesystem);
         try {
             volume.format(bytes);
         } catch (RuntimeException e) {
@@ -77,7 +89,7 @@ public final class BtrfsVolume implements AutoCloseable {
             }
             throw e;
         }
-        LOG.info("btrfs volume of {} bytes on {} mounted at {} in {} ms", bytes, volume.device, mountPoint,
+        LOG.info("{} volume of {} bytes on {} mounted at {} in {} ms", filesystem, bytes, volume.device, mountPoint,
                 (System.nanoTime() - begin) / 1_000_000);
         return volume;
     }
@@ -85,13 +97,17 @@ public final class BtrfsVolume implements AutoCloseable {
     private void format(long bytes) {
         run("truncate", "-s", String.valueOf(bytes), image.toString());
         device = run("losetup", "-f", "--show", image.toString()).strip();
-        run("mkfs.btrfs", "-f", "-q", device);
+        if (filesystem.equals("btrfs")) {
+            run("mkfs.btrfs", "-f", "-q", device);
+        } else {
+            run("mkfs." + filesystem, "-q", "-F", device);
+        }
         try {
             Files.createDirectory(mountPoint);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + mountPoint, e);
         }
-        run("mount", "-t", "btrfs", device, mountPoint.toString());
+        run("mount", "-t", filesystem, device, mountPoint.toString());
         run("losetup", "-d", device);
     }
 
@@ -107,6 +123,9 @@ public final class BtrfsVolume implements AutoCloseable {
     /** A new subvolume directly under the mount point. */
     public Path createSubvolume(String name) {
         requireOpen();
+        if (!filesystem.equals("btrfs")) {
+            throw new IllegalStateException("subvolumes need btrfs, this volume is " + filesystem);
+        }
         Path subvolume = mountPoint.resolve(name);
         run("btrfs", "subvolume", "create", subvolume.toString());
         return subvolume;
@@ -127,12 +146,12 @@ public final class BtrfsVolume implements AutoCloseable {
         DirectoryTree.delete(directory);
         reaper.disarm();
         closed = true;
-        LOG.info("btrfs volume at {} removed", mountPoint);
+        LOG.info("{} volume at {} removed", filesystem, mountPoint);
     }
 
     @Override
     public String toString() {
-        return "btrfs volume " + mountPoint + (device == null ? "" : " on " + device);
+        return filesystem + " volume " + mountPoint + (device == null ? "" : " on " + device);
     }
 
     private boolean isMounted() {
@@ -163,7 +182,7 @@ public final class BtrfsVolume implements AutoCloseable {
 
     private void requireOpen() {
         if (closed) {
-            throw new LifeboatException("btrfs volume at " + mountPoint + " is closed");
+            throw new LifeboatException(filesystem + " volume at " + mountPoint + " is closed");
         }
     }
 

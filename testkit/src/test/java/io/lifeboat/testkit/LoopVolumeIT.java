@@ -11,12 +11,12 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 @Tag("root")
-class BtrfsVolumeIT {
+class LoopVolumeIT {
     private static final long SIZE = 512L << 20;
 
     @Test
     void subvolumeSnapshot_holdsTheFile_andCloseUnmountsAndDetaches() throws IOException {
-        BtrfsVolume volume = BtrfsVolume.create(SIZE);
+        LoopVolume volume = LoopVolume.btrfs(SIZE);
         Path mountPoint = volume.mountPoint();
         String device = volume.device();
         try {
@@ -45,7 +45,7 @@ class BtrfsVolumeIT {
 
     @Test
     void postgresCluster_runsOnTheVolume_andASnapshotCarriesItsData() throws Exception {
-        try (BtrfsVolume volume = BtrfsVolume.create(SIZE)) {
+        try (LoopVolume volume = LoopVolume.btrfs(SIZE)) {
             Path pg = volume.createSubvolume("pg");
             try (PostgresCluster cluster = PostgresCluster.builder().parentDirectory(pg).start()) {
                 cluster.execute("create table t (v text); insert into t values ('on btrfs')");

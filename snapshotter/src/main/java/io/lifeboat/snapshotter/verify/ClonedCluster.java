@@ -1,0 +1,168 @@
+package io.lifeboat.snapshotter.verify;
+
+import io.lifeboat.core.error.LifeboatException;
+import io.lifeboat.core.process.ExternalCommand;
+import io.lifeboat.snapshotter.cycle.SnapshotMetadata;
+import io.lifeboat.snapshotter.cycle.StoredSnapshot;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.UserPrincipal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A PostgreSQL data directory made from a writable copy of a snapshot: the backup label and the saved WAL put in,
+ * recovery set to stop at the end of the backup (the snapshot's stop LSN) and promote.
+ */
+public final class ClonedCluster {
+    private static final Duration START_LIMIT = Duration.ofMinutes(10);
+    private static final Duration PROMOTE_LIMIT = Duration.ofMinutes(2);
+    static final String SETTINGS_MARK = "# added by lifeboat snapshot restore";
+
+    private final Path dataDirectory;
+    private final ServerPrograms programs;
+    private final String osUser;
+    private final Path socketDirectory;
+    private final int port;
+
+    private ClonedCluster(Path dataDirectory, ServerPrograms programs, String osUser, Path socketDirectory, int port) {
+        this.dataDirectory = dataDirectory;
+        this.programs = programs;
+        this.osUser = osUser;
+        this.socketDirectory = socketDirectory;
+        this.port = port;
+    }
+
+    /**
+     * Prepares the data directory inside {@code volumeRoot}. {@code extraSettings} go into postgresql.auto.conf after
+     * Lifeboat's recovery settings.
+     */
+    public static ClonedCluster prepare(StoredSnapshot snapshot, Path volumeRoot, int port, Path socketDirectory,
+            List<String> extraSettings) {
+        SnapshotMetadata metadata = snapshot.metadata().orElseThrow();
+        Path data = volumeRoot.resolve(metadata.dataRelative());
+        if (!Files.isRegularFile(data.resolve("PG_VERSION"))) {
+            throw new CorruptSnapshotException("no PostgreSQL data directory at " + metadata.dataRelative());
+        }
+        try {
+            UserPrincipal owner = Files.getOwner(data);
+            Files.deleteIfExists(data.resolve("postmaster.pid"));
+            Files.deleteIfExists(data.resolve("postmaster.opts"));
+            Path pgWal = data.resolve("pg_wal");
+            Files.createDirectories(pgWal);
+            for (String segment : metadata.walSegments()) {
+                Files.copy(snapshot.walDirectory().resolve(segment), pgWal.resolve(segment),
+                        StandardCopyOption.REPLACE_EXISTING);
+            }
+            Files.copy(snapshot.backupLabel(), data.resolve("backup_label"), StandardCopyOption.REPLACE_EXISTING);
+            if (Files.exists(snapshot.tablespaceMap())) {
+                Files.copy(snapshot.tablespaceMap(), data.resolve("tablespace_map"), StandardCopyOption.REPLACE_EXISTING);
+            }
+            Files.writeString(data.resolve("recovery.signal"), "");
+            List<String> settings = new ArrayList<>(List.of(
+                    "",
+                    SETTINGS_MARK,
+                    "port = " + port,
+                    // Recovery reads the saved WAL from pg_wal; a restore_command is required but must find nothing.
+                    "restore_command = 'false'",
+                    "recovery_target = 'immediate'",
+                    "recovery_target_action = 'promote'",
+                    "archive_mode = 'off'"));
+            if (socketDirectory != null) {
+                settings.add("unix_socket_directories = '" + socketDirectory + "'");
+            }
+            settings.addAll(extraSettings);
+            Files.write(data.resolve("postgresql.auto.conf"), settings, StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            ExternalCommand.of("chown", "-R", owner.getName() + ":", data.toString()).timeout(Duration.ofMinutes(10))
+                    .run();
+            return new ClonedCluster(data, ServerPrograms.forMajor(Integer.parseInt(
+                    Files.readString(data.resolve("PG_VERSION")).strip())), owner.getName(), socketDirectory, port);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new CorruptSnapshotException("a file of the snapshot is missing: " + e.getFile());
+        } catch (IOException e) {
+            throw new LifeboatException("cannot prepare the copy of snapshot " + snapshot.name() + " (" + e.getMessage()
+                    + ")", e);
+        }
+    }
+
+    public Path dataDirectory() {
+        return dataDirectory;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String osUser() {
+        return osUser;
+    }
+
+    public Path logFile() {
+        // Inside the data directory: the one place on the copy its owner can surely write.
+        return dataDirectory.resolve("lifeboat-start.log");
+    }
+
+    /** Starts the server and waits until recovery has reached the snapshot's stop point and promoted. */
+    public void start() {
+        ExternalCommand.Result result = ExternalCommand.of(programs.program("pg_ctl").toString(), "-D",
+                dataDirectory.toString(), "-l", logFile().toString(), "-w", "-t", Long.toString(START_LIMIT.toSeconds()),
+                "start").asUser(osUser).timeout(START_LIMIT.plusSeconds(30)).runAllowingFailure();
+        if (result.exitCode() != 0) {
+            throw new LifeboatException("PostgreSQL did not start on the copy: " + lastLogLines(3));
+        }
+        long deadline = System.nanoTime() + PROMOTE_LIMIT.toNanos();
+        while (!"f".equals(query("SELECT pg_is_in_recovery()").strip())) {
+            if (System.nanoTime() > deadline) {
+                throw new LifeboatException("the copy did not finish recovery within " + PROMOTE_LIMIT.toSeconds() + " s: "
+                        + lastLogLines(2));
+            }
+            pause();
+        }
+    }
+
+    /** One query through psql on the socket, as the data directory's owner. */
+    public String query(String sql) {
+        return query("postgres", sql);
+    }
+
+    public String query(String database, String sql) {
+        return ExternalCommand.of(programs.program("psql").toString(), "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                "-h", socketDirectory.toString(), "-p", Integer.toString(port), "-U", osUser, "-d", database,
+                "-c", sql).asUser(osUser).timeout(Duration.ofMinutes(5)).run().stdout();
+    }
+
+    public ExternalCommand.Result amcheck() {
+        return ExternalCommand.of(programs.program("pg_amcheck").toString(), "-h", socketDirectory.toString(),
+                "-p", Integer.toString(port), "-U", osUser, "--all", "--install-missing")
+                .asUser(osUser).timeout(Duration.ofHours(6)).runAllowingFailure();
+    }
+
+    public void stop() {
+        ExternalCommand.of(programs.program("pg_ctl").toString(), "-D", dataDirectory.toString(), "-m", "fast", "-w",
+                "-t", "60", "stop").asUser(osUser).timeout(Duration.ofSeconds(90)).runAllowingFailure();
+    }
+
+    public String lastLogLines(int count) {
+        try {
+            List<String> lines = Files.readAllLines(logFile(), StandardCharsets.UTF_8);
+            return String.join(" | ", lines.subList(Math.max(0, lines.size() - count), lines.size())).strip();
+        } catch (IOException e) {
+            return "(no server log at " + logFile() + ")";
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LifeboatException("interrupted while waiting for the copy to recover");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.lifeboat.snapshotter.verify;
+
+import io.lifeboat.core.error.LifeboatException;
+import io.lifeboat.core.process.ExternalCommand;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/** The PostgreSQL programs of the major version a snapshot was taken with: {@code PG_BIN}, Debian's layout, pg_config. */
+public record ServerPrograms(Path binDirectory) {
+
+    public static ServerPrograms forMajor(int major) {
+        String pgBin = System.getenv("PG_BIN");
+        if (pgBin != null && !pgBin.isBlank()) {
+            return checked(Path.of(pgBin));
+        }
+        Path debian = Path.of("/usr/lib/postgresql", Integer.toString(major), "bin");
+        if (Files.isExecutable(debian.resolve("pg_ctl"))) {
+            return new ServerPrograms(debian);
+        }
+        Optional<Path> fromPgConfig = pgConfig();
+        return checked(fromPgConfig.orElseThrow(() -> new LifeboatException("no PostgreSQL " + major
+                + " programs found (looked in PG_BIN, " + debian + ", pg_config --bindir)",
+                "install postgresql-" + major + " or set PG_BIN", null)));
+    }
+
+    public Path program(String name) {
+        return binDirectory.resolve(name);
+    }
+
+    private static ServerPrograms checked(Path dir) {
+        if (!Files.isExecutable(dir.resolve("pg_ctl"))) {
+            throw new LifeboatException(dir + " does not contain pg_ctl", "set PG_BIN to PostgreSQL's bin directory", null);
+        }
+        return new ServerPrograms(dir);
+    }
+
+    private static Optional<Path> pgConfig() {
+        try {
+            ExternalCommand.Result result = ExternalCommand.of("pg_config", "--bindir").timeout(Duration.ofSeconds(10))
+                    .runAllowingFailure();
+            return result.exitCode() == 0 ? Optional.of(Path.of(result.stdout().strip())) : Optional.empty();
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+}
