@@ -62,15 +62,15 @@ class CatalogMigratorIT {
         assertThat(migrator.currentVersion()).isEqualTo("none");
 
         CatalogMigrator.MigrationReport first = migrator.migrate();
-        assertThat(first.applied()).isEqualTo(4);
-        assertThat(first.version()).isEqualTo("4");
+        assertThat(first.applied()).isEqualTo(5);
+        assertThat(first.version()).isEqualTo("5");
         assertThat(catalogTables("fresh"))
                 .containsExactly("applied_position", "event", "flyway_schema_history", "heartbeat", "job",
-                        "paused_table", "validation");
+                        "paused_table", "snapshot_verification", "validation");
 
         CatalogMigrator.MigrationReport again = new CatalogMigrator(dataSource("fresh")).migrate();
         assertThat(again.applied()).isZero();
-        assertThat(again.version()).isEqualTo("4");
+        assertThat(again.version()).isEqualTo("5");
         assertThat(migrator.pendingCount()).isZero();
     }
 
@@ -103,7 +103,7 @@ class CatalogMigratorIT {
             for (Future<CatalogMigrator.MigrationReport> run : runs) {
                 applied += run.get(60, TimeUnit.SECONDS).applied();
             }
-            assertThat(applied).isEqualTo(4);
+            assertThat(applied).isEqualTo(5);
         } finally {
             pool.shutdownNow();
         }

@@ -1,0 +1,201 @@
+package io.lifeboat.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lifeboat.core.process.ExternalCommand;
+import io.lifeboat.testkit.LocalPostgresCluster;
+import io.lifeboat.testkit.LoopVolume;
+import io.lifeboat.testkit.PostgresCluster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@Tag("root")
+class SnapshotCommandsIT {
+    @TempDir
+    Path dir;
+
+    private Path config(PostgresCluster master, String snapshots) throws IOException {
+        Path file = dir.resolve("lifeboat.yml");
+        Files.writeString(file, """
+                master: {host: 127.0.0.1, port: %d, database: postgres, user: postgres, sslmode: disable}
+                standby: {host: 127.0.0.1, port: %d, database: postgres, user: postgres, sslmode: disable}
+                snapshots:
+                %s""".formatted(master.port(), master.port() + 1, snapshots.indent(2)));
+        return file;
+    }
+
+    @Test
+    void takeListVerifyRestorePrune_onBtrfs() throws Exception {
+        try (LoopVolume volume = LoopVolume.btrfs(2L << 30)) {
+            Path subvolume = volume.createSubvolume("pg");
+            try (PostgresCluster master = PostgresCluster.builder().parentDirectory(subvolume).start()) {
+                master.execute("CREATE TABLE kept AS SELECT g AS id FROM generate_series(1, 1000) g");
+                Path file = config(master, """
+                        provider: btrfs
+                        volume: %s
+                        directory: %s
+                        schedule: 1h,1d/7d
+                        verify: false
+                        """.formatted(subvolume, volume.mountPoint().resolve("snapshots")));
+
+                CommandRun take = CommandRun.of("-c", file.toString(), "snapshot", "take");
+                assertThat(take.exitCode()).as(take.err()).isZero();
+                assertThat(take.out()).matches("(?s)snapshot lifeboat-\\S+Z: locked → synced → snapshotted → unlocked in"
+                        + " \\d+ ms \\(write-blocked 0 ms\\)\n.*keep   lifeboat-\\S+: keeps slot 1h@.*");
+                String name = take.out().split(" ")[1].replace(":", "");
+
+                CommandRun list = CommandRun.of("-c", file.toString(), "snapshot", "list");
+                assertThat(list.out().lines().toList()).hasSize(2);
+                assertThat(list.out().lines().skip(1).findFirst().orElseThrow())
+                        .startsWith(name).contains(" complete ").contains("keeps slot 1h@");
+
+                CommandRun verify = CommandRun.of("-c", file.toString(), "snapshot", "verify");
+                assertThat(verify.exitCode()).as(verify.out() + verify.err()).isZero();
+                assertThat(verify.out()).startsWith("snapshot " + name + ": verified in ");
+                assertThat(CommandRun.of("-c", file.toString(), "snapshot", "list").out()).contains(" verified ");
+
+                Path target = volume.mountPoint().resolve("restored");
+                CommandRun restore = CommandRun.of("-c", file.toString(), "snapshot", "restore", name, "--to",
+                        target.toString());
+                assertThat(restore.exitCode()).as(restore.err()).isZero();
+                assertThat(restore.out()).contains("ready to start");
+                Path data = target.resolve(subvolume.relativize(((LocalPostgresCluster) master).dataDirectory()));
+                assertThat(data.resolve("backup_label")).exists();
+                assertThat(data.resolve("recovery.signal")).exists();
+                assertThat(data.resolve("postmaster.pid")).doesNotExist();
+
+                CommandRun badName = CommandRun.of("-c", file.toString(), "snapshot", "verify", "lifeboat-nope");
+                assertThat(badName.exitCode()).isEqualTo(2);
+                assertThat(badName.err()).startsWith("error: no complete snapshot named lifeboat-nope in ");
+
+                CommandRun prune = CommandRun.of("-c", file.toString(), "snapshot", "prune", "--dry-run");
+                assertThat(prune.out()).startsWith("keep   " + name + ": keeps slot 1h@");
+                ExternalCommand.of("btrfs", "subvolume", "delete", target.toString()).timeout(Duration.ofMinutes(1)).run();
+            }
+        }
+    }
+
+    @Test
+    void lvmAndZfs_issueTheirExactCommands(@TempDir Path stubs) throws Exception {
+        Path log = stubs.resolve("calls.log");
+        for (String tool : List.of("lvs", "lvcreate", "lvrename", "lvremove", "zfs", "fsfreeze")) {
+            Path stub = stubs.resolve(tool);
+            Files.writeString(stub, "#!/bin/sh\necho \"" + tool + " $*\" >> " + log + "\n");
+            Files.setPosixFilePermissions(stub, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        try (PostgresCluster master = PostgresCluster.builder().start()) {
+            Path mount = ((LocalPostgresCluster) master).dataDirectory().getParent();
+            Path lvm = config(master, """
+                    provider: lvm
+                    volume: vg0/pgdata
+                    mount: %s
+                    lvm_snapshot_size: 1GiB
+                    directory: %s
+                    verify: false
+                    """.formatted(mount, dir.resolve("lvm-snapshots")));
+            assertThat(runWithStubs(stubs, lvm, "snapshot", "take").waitFor(120, TimeUnit.SECONDS)).isTrue();
+            Thread.sleep(1_100);
+            assertThat(runWithStubs(stubs, lvm, "snapshot", "take").waitFor(120, TimeUnit.SECONDS)).isTrue();
+            List<String> calls = Files.readAllLines(log);
+            List<String> names = Files.list(dir.resolve("lvm-snapshots")).map(p -> p.getFileName().toString())
+                    .sorted().toList();
+            assertThat(names).hasSize(1);
+            String first = names.get(0);
+            String firstLvmCalls = String.join("\n", calls.subList(0, 5));
+            assertThat(firstLvmCalls).isEqualTo(String.join("\n",
+                    "lvs --noheadings -o lv_name vg0/pgdata",
+                    "fsfreeze -f " + mount,
+                    "lvcreate --snapshot --name " + first + "_incomplete --size 1073741824b vg0/pgdata",
+                    "fsfreeze -u " + mount,
+                    "lvrename vg0 " + first + "_incomplete " + first));
+            assertThat(calls).last().asString().startsWith("lvremove --yes vg0/lifeboat-").doesNotContain(first);
+
+            Files.delete(log);
+            Path zfs = config(master, """
+                    provider: zfs
+                    volume: tank/pg
+                    mount: %s
+                    directory: %s
+                    verify: false
+                    """.formatted(mount, dir.resolve("zfs-snapshots")));
+            assertThat(runWithStubs(stubs, zfs, "snapshot", "take").waitFor(120, TimeUnit.SECONDS)).isTrue();
+            String name = Files.list(dir.resolve("zfs-snapshots")).findFirst().orElseThrow().getFileName().toString();
+            assertThat(Files.readAllLines(log)).containsExactly(
+                    "zfs list -H -o name tank/pg",
+                    "zfs snapshot tank/pg@" + name + "_incomplete",
+                    "zfs rename tank/pg@" + name + "_incomplete tank/pg@" + name);
+        }
+    }
+
+    @Test
+    void killDuringTake_leavesTheMasterThawedAndOutOfBackupModeWithinTheBound() throws Exception {
+        try (LoopVolume volume = LoopVolume.ext4(1L << 30)) {
+            Path parent = volume.mountPoint().resolve("pg");
+            Files.createDirectories(parent);
+            Files.setPosixFilePermissions(volume.mountPoint(), PosixFilePermissions.fromString("rwxr-xr-x"));
+            try (PostgresCluster master = PostgresCluster.builder().parentDirectory(parent).start()) {
+                master.execute("CREATE TABLE t (id int)");
+                Path marker = dir.resolve("create-started");
+                Path file = config(master, """
+                        provider: command
+                        volume: %s
+                        mount: %s
+                        freeze: true
+                        lock_timeout: 5s
+                        directory: %s
+                        commands:
+                          create: sh -c "touch %s; exec sleep 600"
+                        """.formatted(volume.mountPoint(), volume.mountPoint(), dir.resolve("snapshots"), marker));
+                Process lifeboat = runWithStubs(null, file, "snapshot", "take");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (!Files.exists(marker) && System.nanoTime() < deadline && lifeboat.isAlive()) {
+                    Thread.sleep(20);
+                }
+                assertThat(marker).as("the snapshot command ran (the filesystem is frozen now)").exists();
+                long frozenAt = System.nanoTime();
+                CompletableFuture<Void> write = CompletableFuture.runAsync(() -> {
+                    try (Connection c = master.connect(); Statement s = c.createStatement()) {
+                        s.execute("INSERT INTO t VALUES (1); CHECKPOINT");
+                    } catch (Exception e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                Thread.sleep(500);
+                assertThat(write).as("writes wait while the filesystem is frozen").isNotDone();
+                lifeboat.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+
+                write.get(20, TimeUnit.SECONDS);
+                long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - frozenAt);
+                assertThat(seconds).as("thawed within lock_timeout (5 s) plus slack").isLessThanOrEqualTo(8);
+                assertThat(master.queryValue("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'lifeboat'"))
+                        .as("the backup session is gone, so backup mode ended").isEqualTo("0");
+                ExternalCommand.of("pkill", "-f", "exec sleep 600").timeout(Duration.ofSeconds(10)).runAllowingFailure();
+                ExternalCommand.of("pkill", "-x", "-f", "sleep 600").timeout(Duration.ofSeconds(10)).runAllowingFailure();
+            }
+        }
+    }
+
+    private Process runWithStubs(Path stubs, Path config, String... args) throws IOException {
+        Path jar = Path.of("target", "lifeboat.jar").toAbsolutePath();
+        List<String> argv = new java.util.ArrayList<>(List.of("java", "-Xmx256m", "-jar", jar.toString(), "-c",
+                config.toString()));
+        argv.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("lifeboat.log").toFile()));
+        if (stubs != null) {
+            builder.environment().put("PATH", stubs + ":" + System.getenv("PATH"));
+        }
+        return builder.start();
+    }
+}
