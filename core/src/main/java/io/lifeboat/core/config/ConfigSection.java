@@ -144,6 +144,15 @@ final class ConfigSection {
         });
     }
 
+    /** true/false (also yes/no, on/off). */
+    Optional<Boolean> bool(String key) {
+        return parsed(key, text -> switch (text.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw new IllegalArgumentException("'" + text + "' is not true or false");
+        });
+    }
+
     Optional<Integer> integer(String key, int min, int max) {
         return parsed(key, text -> {
             int value;
@@ -193,6 +202,25 @@ final class ConfigSection {
     /** The keys written in this section, in file order. */
     java.util.Set<String> keys() {
         return entries.keySet();
+    }
+
+    /** A list of blocks ({@code - name: a ...}); absent reads as empty. */
+    java.util.List<ConfigSection> sectionList(String key) {
+        read.add(key);
+        NodeTuple tuple = entries.get(key);
+        if (tuple == null || isNull(tuple.getValueNode())) {
+            return java.util.List.of();
+        }
+        if (!(tuple.getValueNode() instanceof org.yaml.snakeyaml.nodes.SequenceNode sequence)) {
+            error(key, "expected a list of blocks");
+            return java.util.List.of();
+        }
+        java.util.List<ConfigSection> sections = new java.util.ArrayList<>();
+        int index = 0;
+        for (Node item : sequence.getValue()) {
+            sections.add(of(reader, keyPath(key) + "[" + index++ + "]", lineOf(item), item));
+        }
+        return sections;
     }
 
     /** A nested block; an absent one reads as empty, so its defaults apply. */

@@ -48,57 +48,12 @@ public record ConnectionConfig(
             section.error("connect_timeout", "must be at least 1s");
         }
         Optional<Path> passwordFile = section.string("password_file").map(section.reader()::resolve);
-        Optional<Secret> password = readPassword(section, passwordFile);
+        Optional<Secret> password = SecretValue.read(section, "password", passwordFile);
 
         if (host.isEmpty() || database.isEmpty() || user.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(new ConnectionConfig(host.get(), port, database.get(), user.get(), password, passwordFile,
                 sslmode, connectTimeout));
-    }
-
-    private static Optional<Secret> readPassword(ConfigSection section, Optional<Path> passwordFile) {
-        if (section.has("password") && passwordFile.isPresent()) {
-            section.string("password");
-            section.error("password_file", "set either password or password_file, not both");
-            return Optional.empty();
-        }
-        if (passwordFile.isPresent()) {
-            return readPasswordFile(section, passwordFile.get());
-        }
-        Optional<String> raw = section.raw("password");
-        Optional<Secret> password = section.string("password").map(Secret::of);
-        if (raw.isPresent() && !EnvInterpolation.refersToEnvironment(raw.get())) {
-            section.warning("password", "written in the config file itself; prefer password_file or ${ENV_VAR}");
-        }
-        return password;
-    }
-
-    private static Optional<Secret> readPasswordFile(ConfigSection section, Path file) {
-        try {
-            String content = Files.readString(file, StandardCharsets.UTF_8).strip();
-            if (content.isEmpty()) {
-                section.error("password_file", file + " is empty");
-                return Optional.empty();
-            }
-            if (readableByOthers(file)) {
-                section.warning("password_file", file + " can be read by other users (chmod 600 it)");
-            }
-            return Optional.of(Secret.of(content));
-        } catch (NoSuchFileException e) {
-            section.error("password_file", "cannot read " + file + " (no such file)");
-        } catch (IOException e) {
-            section.error("password_file", "cannot read " + file + " (" + e.getMessage() + ")");
-        }
-        return Optional.empty();
-    }
-
-    private static boolean readableByOthers(Path file) throws IOException {
-        try {
-            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
-            return permissions.contains(PosixFilePermission.OTHERS_READ);
-        } catch (UnsupportedOperationException e) {
-            return false;
-        }
     }
 }

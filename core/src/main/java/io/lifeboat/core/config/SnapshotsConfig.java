@@ -79,10 +79,10 @@ public record SnapshotsConfig(
         if (lockTimeout.compareTo(Duration.ofSeconds(2)) < 0 || lockTimeout.compareTo(Duration.ofHours(24)) > 0) {
             section.error("lock_timeout", HumanDuration.format(lockTimeout) + " is out of range (2s to 24h)");
         }
-        boolean verify = section.parsed("verify", SnapshotsConfig::bool).orElse(true);
+        boolean verify = section.bool("verify").orElse(true);
         Optional<DataSize> lvmSize = section.parsed("lvm_snapshot_size", DataSize::parse);
         boolean freezeDefault = provider.map(kind -> kind == Kind.LVM).orElse(false);
-        boolean freeze = section.parsed("freeze", SnapshotsConfig::bool).orElse(freezeDefault);
+        boolean freeze = section.bool("freeze").orElse(freezeDefault);
         ConfigSection commandSection = section.section("commands");
         Commands commands = new Commands(commandSection.string("create"), commandSection.string("delete"),
                 commandSection.string("clone"));
@@ -107,13 +107,5 @@ public record SnapshotsConfig(
         }
         return Optional.of(new SnapshotsConfig(provider.get(), volume.get(), directory.get(), mount, schedule,
                 lockTimeout, verify, freeze, lvmSize, commands));
-    }
-
-    private static boolean bool(String text) {
-        return switch (text.strip().toLowerCase(Locale.ROOT)) {
-            case "true", "yes", "on" -> true;
-            case "false", "no", "off" -> false;
-            default -> throw new IllegalArgumentException("'" + text + "' is not true or false");
-        };
     }
 }

@@ -128,6 +128,66 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void archiveBlock_readsTargetsKeysAndSchedule() throws IOException {
+        passwordFile("x");
+        Files.writeString(dir.resolve("s3.secret"), "topsecret\n");
+        Files.setPosixFilePermissions(dir.resolve("s3.secret"), PosixFilePermissions.fromString("rw-------"));
+        LoadedConfig loaded = ConfigLoader.load(write("lifeboat.yml", GOOD.replace("  chunk_size: 512MiB\n", """
+                  chunk_size: 512MiB
+                  compression_level: 5
+                  recipients: [backup.pub.asc]
+                  bandwidth: 50MiB/s
+                  retention: 1d,7d/90d
+                  targets:
+                    - name: primary
+                      type: s3
+                      bucket: backups
+                      prefix: lifeboat/
+                      endpoint: http://127.0.0.1:9000
+                      path_style: true
+                      access_key_id: AKIA1
+                      secret_access_key_file: s3.secret
+                    - name: offsite
+                      type: filesystem
+                      path: /mnt/offsite
+                """)), Map.of("STANDBY_PW", "x"));
+        ArchiveConfig archive = loaded.config().archive();
+        assertThat(archive.compressionLevel()).hasValue(5);
+        assertThat(archive.recipients()).containsExactly(dir.resolve("backup.pub.asc"));
+        assertThat(archive.bandwidth()).contains(DataSize.ofMebibytes(50));
+        assertThat(archive.retention().toString()).isEqualTo("1d,7d/90d");
+        assertThat(archive.targets()).extracting(ArchiveTarget::name).containsExactly("primary", "offsite");
+        ArchiveTarget.S3 s3 = (ArchiveTarget.S3) archive.targets().get(0);
+        assertThat(s3.pathStyle()).isTrue();
+        assertThat(s3.secretAccessKey().orElseThrow().reveal()).isEqualTo("topsecret");
+        assertThat(s3.secretAccessKey().orElseThrow().toString()).isEqualTo("***");
+        assertThat(archive.target("offsite")).contains(new ArchiveTarget.Filesystem("offsite", Path.of("/mnt/offsite")));
+    }
+
+    @Test
+    void archiveBlock_reportsBadTargets() throws IOException {
+        passwordFile("x");
+        Path file = write("lifeboat.yml", GOOD.replace("  chunk_size: 512MiB\n", """
+                  compression: lz4
+                  format: directory
+                  bandwidth: 50MiB
+                  targets:
+                    - name: primary
+                      type: ftp
+                    - name: primary
+                      type: filesystem
+                      path: relative
+                """));
+        assertThat(errorsOf(file, Map.of("STANDBY_PW", "x"))).containsExactly(
+                "lifeboat.yml:15: archive.compression: 'lz4' is not zstd or none",
+                "lifeboat.yml:16: archive.format: 'directory' is not supported: only custom can be streamed without"
+                        + " writing the whole dump to local disk",
+                "lifeboat.yml:17: archive.bandwidth: '50MiB' is not a rate (write e.g. 50MiB/s)",
+                "lifeboat.yml:20: archive.targets[0].type: 'ftp' is not a target type (s3 or filesystem)",
+                "lifeboat.yml:23: archive.targets[1].path: must be an absolute path");
+    }
+
+    @Test
     void snapshotsBlock_readsProviderScheduleAndDefaults() throws IOException {
         passwordFile("x");
         LoadedConfig loaded = ConfigLoader.load(write("lifeboat.yml", GOOD + """
