@@ -55,7 +55,7 @@ final class SnapshotCommand extends CommandGroup {
         try (Pools pools = new Pools(loaded.config())) {
             StoredSnapshot snapshot = new SnapshotCycle(config, provider, store, pools.master(), clock).take();
             SnapshotMetadata metadata = snapshot.metadata().orElseThrow();
-            out.printf("snapshot %s: locked → synced → snapshotted → unlocked in %d ms (write-blocked %d ms)%n",
+            out.printf("snapshot %s: locked, synced, snapshotted, unlocked in %d ms (write-blocked %d ms)%n",
                     snapshot.name(), SnapshotCycle.lockedMillis(metadata.stepMillis()), metadata.writeBlockedMillis());
             out.println("  steps: " + metadata.stepMillis().entrySet().stream()
                     .map(e -> e.getKey() + " " + e.getValue() + " ms").collect(Collectors.joining(", ")));
@@ -69,6 +69,52 @@ final class SnapshotCommand extends CommandGroup {
             }
             printPrune(out, new SnapshotPruner(config.schedule(), store, provider).prune(clock.instant()), false);
             return exit;
+        }
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = {"Take snapshots in the foreground until SIGINT or SIGTERM, one per smallest spacing of",
+                "snapshots.schedule, on its boundaries (e.g. 5m: at :00, :05, ...), each followed by verify and prune."})
+    int runSchedule() throws InterruptedException {
+        SnapshotsConfig config = snapshots(root.loadConfig());
+        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+        // The JVM ends when the hooks are done: wait for a take in progress to finish (or be unlocked by its watchdog).
+        Thread hook = new Thread(() -> {
+            stopped.countDown();
+            try {
+                finished.await(config.lockTimeout().toSeconds() + 60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "lifeboat-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        long spacing = config.schedule().interval().toMillis();
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("taking a snapshot every " + io.lifeboat.core.config.HumanDuration.format(config.schedule().interval())
+                + " (schedule " + config.schedule() + "); stop with SIGINT or SIGTERM");
+        out.flush();
+        try {
+            takeOnSchedule(stopped, spacing);
+        } finally {
+            finished.countDown();
+        }
+        return ExitCode.OK.code();
+    }
+
+    private void takeOnSchedule(java.util.concurrent.CountDownLatch stopped, long spacing) throws InterruptedException {
+        while (stopped.getCount() > 0) {
+            long now = clock.millis();
+            long next = (now / spacing + 1) * spacing;
+            if (stopped.await(next - now, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                break;
+            }
+            try {
+                take();
+            } catch (LifeboatException e) {
+                // One failed take must not end the schedule; the next boundary tries again.
+                org.slf4j.LoggerFactory.getLogger(SnapshotCommand.class).error("snapshot failed: {}", e.getMessage());
+            }
         }
     }
 

@@ -51,7 +51,7 @@ class SnapshotCommandsIT {
 
                 CommandRun take = CommandRun.of("-c", file.toString(), "snapshot", "take");
                 assertThat(take.exitCode()).as(take.err()).isZero();
-                assertThat(take.out()).matches("(?s)snapshot lifeboat-\\S+Z: locked → synced → snapshotted → unlocked in"
+                assertThat(take.out()).matches("(?s)snapshot lifeboat-\\S+Z: locked, synced, snapshotted, unlocked in"
                         + " \\d+ ms \\(write-blocked 0 ms\\)\n.*keep   lifeboat-\\S+: keeps slot 1h@.*");
                 String name = take.out().split(" ")[1].replace(":", "");
 
@@ -87,6 +87,51 @@ class SnapshotCommandsIT {
     }
 
     @Test
+    void run_takesOnTheSmallestSpacingsBoundariesUntilSigterm() throws Exception {
+        try (LoopVolume volume = LoopVolume.btrfs(1L << 30)) {
+            Path subvolume = volume.createSubvolume("pg");
+            try (PostgresCluster master = PostgresCluster.builder().parentDirectory(subvolume).start()) {
+                Path snapshots = volume.mountPoint().resolve("snapshots");
+                Path file = config(master, """
+                        provider: btrfs
+                        volume: %s
+                        directory: %s
+                        schedule: 3s,1m/10m
+                        verify: false
+                        """.formatted(subvolume, snapshots));
+                Process run = runWithStubs(null, file, "snapshot", "run");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (count(snapshots) < 2 && System.nanoTime() < deadline && run.isAlive()) {
+                    Thread.sleep(100);
+                }
+                run.destroy();
+                assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                assertThat(run.exitValue()).as("exit code after SIGTERM").isIn(0, 143);
+                List<String> names = names(snapshots);
+                assertThat(names).hasSizeGreaterThanOrEqualTo(2).allMatch(n -> !n.endsWith("_incomplete"));
+                // Named when the take begins: on the boundary, or within the next second on a busy machine.
+                assertThat(names).allSatisfy(n -> assertThat(Integer.parseInt(n.substring(n.length() - 3, n.length() - 1)) % 3)
+                        .as("%s starts on a 3 s boundary", n).isLessThanOrEqualTo(1));
+            }
+        }
+    }
+
+    private static List<String> names(Path directory) throws IOException {
+        try (var entries = Files.list(directory)) {
+            return entries.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    private static long count(Path directory) throws IOException {
+        if (!Files.isDirectory(directory)) {
+            return 0;
+        }
+        try (var entries = Files.list(directory)) {
+            return entries.filter(p -> !p.getFileName().toString().endsWith("_incomplete")).count();
+        }
+    }
+
+    @Test
     void lvmAndZfs_issueTheirExactCommands(@TempDir Path stubs) throws Exception {
         Path log = stubs.resolve("calls.log");
         for (String tool : List.of("lvs", "lvcreate", "lvrename", "lvremove", "zfs", "fsfreeze")) {
@@ -108,8 +153,7 @@ class SnapshotCommandsIT {
             Thread.sleep(1_100);
             assertThat(runWithStubs(stubs, lvm, "snapshot", "take").waitFor(120, TimeUnit.SECONDS)).isTrue();
             List<String> calls = Files.readAllLines(log);
-            List<String> names = Files.list(dir.resolve("lvm-snapshots")).map(p -> p.getFileName().toString())
-                    .sorted().toList();
+            List<String> names = names(dir.resolve("lvm-snapshots"));
             assertThat(names).hasSize(1);
             String first = names.get(0);
             String firstLvmCalls = String.join("\n", calls.subList(0, 5));
@@ -130,7 +174,7 @@ class SnapshotCommandsIT {
                     verify: false
                     """.formatted(mount, dir.resolve("zfs-snapshots")));
             assertThat(runWithStubs(stubs, zfs, "snapshot", "take").waitFor(120, TimeUnit.SECONDS)).isTrue();
-            String name = Files.list(dir.resolve("zfs-snapshots")).findFirst().orElseThrow().getFileName().toString();
+            String name = names(dir.resolve("zfs-snapshots")).get(0);
             assertThat(Files.readAllLines(log)).containsExactly(
                     "zfs list -H -o name tank/pg",
                     "zfs snapshot tank/pg@" + name + "_incomplete",

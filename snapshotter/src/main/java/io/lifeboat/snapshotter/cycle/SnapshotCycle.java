@@ -140,7 +140,7 @@ public final class SnapshotCycle {
                         incomplete.directory(), true, Optional.empty(), Optional.empty());
                 provider.rename(incomplete, named);
                 StoredSnapshot complete = store.complete(incomplete, metadata);
-                LOG.info("snapshot {}: locked → synced → snapshotted → unlocked in {} ms (write-blocked {} ms)",
+                LOG.info("snapshot {}: locked, synced, snapshotted, unlocked in {} ms (write-blocked {} ms)",
                         incomplete.name(), lockedMillis(steps), metadata.writeBlockedMillis());
                 return complete;
                 }

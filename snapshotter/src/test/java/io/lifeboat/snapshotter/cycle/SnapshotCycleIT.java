@@ -77,8 +77,10 @@ class SnapshotCycleIT {
         var verification = new SnapshotVerifier(provider, store, VerificationLog.NONE, Clock.systemUTC()).verify(snapshot);
         assertThat(verification.outcome()).as(verification.reason()).isEqualTo("verified");
         assertThat(store.find(Optional.of(snapshot.name().complete())).state()).isEqualTo("verified");
-        assertThat(Files.list(config.directory()).map(p -> p.getFileName().toString()))
-                .as("the verification copy is gone").noneMatch(n -> n.startsWith(".verify"));
+        try (var entries = Files.list(config.directory())) {
+            assertThat(entries.map(p -> p.getFileName().toString()).toList())
+                    .as("the verification copy is gone").noneMatch(n -> n.startsWith(".verify"));
+        }
 
         ClonedCluster cluster = new SnapshotRestore(provider).restore(store.find(Optional.empty()), restored,
                 OptionalInt.of(freePort()), Optional.of(master.dataDirectory().getParent()));
