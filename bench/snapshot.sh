@@ -15,6 +15,8 @@
 #   - write-blocked time (0 for btrfs: no freeze), the lock step (pg_backup_start's fast checkpoint) and `take` wall
 #     time with and without that checkpoint (the snapshot's own record, and the whole command incl. JVM start). Goal: take time independent of size (within 2x) and < 2 s excluding
 #     the checkpoint.
+# References measured in the same load, LOAD_GAP apart: a plain CHECKPOINT (what pg_backup_start's fast checkpoint
+# costs by itself) and a bare `btrfs subvolume snapshot -r` of the volume (what the filesystem costs by itself).
 # Results are lines `name: value unit` on stdout; progress goes to stderr.
 set -Eeuo pipefail
 export LC_ALL=C TZ=UTC
@@ -98,12 +100,13 @@ for SCALE in $SCALES; do
     result "snapshot_db_size_s$SCALE" "$(calc "$size / 1e9" 2)" GB
     sql "$C" "checkpoint"
     rm -rf "$TMP/load"; mkdir -p "$TMP/load"; chown postgres: "$TMP/load"
-    duration=$(( LOAD_GAP * (REPEAT + 1) + REPEAT * 10 + 10 ))
+    duration=$(( LOAD_GAP * (3 * REPEAT + 1) + REPEAT * 16 + 10 ))
     FAILED_AT="pgbench load"
     (cd "$TMP/load" && exec "$PGBIN/pgbench" -n -R "$RATE" -c 4 -j 2 -T "$duration" -l -h "$TMP/$C" -p "${PORT[$C]}" \
         -U postgres bench >"$TMP/load-$SCALE.log" 2>&1) &
     LOAD_PID=$!
     BG_PIDS+=("$LOAD_PID")
+    ckpt_during=(); ckpt_before=(); bare_during=(); bare_before=()
     takes=(); walls=(); during=(); before=(); added=(); blocked=(); ckpt=()
     for i in $(seq 1 "$REPEAT"); do
         sleep "$LOAD_GAP"
@@ -125,6 +128,14 @@ for SCALE in $SCALES; do
         b=$(max_latency "$(calc "$t0 - 1 - $len" 3)" "$(calc "$t0 - 1" 3)")
         takes+=("$len"); walls+=("$wall"); ckpt+=("$lock")
         during+=("$d"); before+=("$b"); added+=("$(calc "$d - $b" 1)"); blocked+=("$(json_field "$meta" write_blocked_millis)")
+        # references in the same run: PostgreSQL's own fast checkpoint, and a bare btrfs snapshot of the volume
+        sleep "$LOAD_GAP"
+        r0=$(now); sql "$C" "checkpoint"; r1=$(now); sleep 2
+        ckpt_during+=("$(max_latency "$r0" "$r1")"); ckpt_before+=("$(max_latency "$(calc "$r0 - 1 - ($r1 - $r0)" 3)" "$(calc "$r0 - 1" 3)")")
+        sleep "$LOAD_GAP"
+        r0=$(now); btrfs subvolume snapshot -r "$MOUNT/pg" "$MOUNT/bare-$SCALE-$i" >/dev/null; r1=$(now); sleep 2
+        btrfs subvolume delete "$MOUNT/bare-$SCALE-$i" >/dev/null
+        bare_during+=("$(max_latency "$r0" "$r1")"); bare_before+=("$(max_latency "$(calc "$r0 - 1 - ($r1 - $r0)" 3)" "$(calc "$r0 - 1" 3)")")
         log "take $i: wall ${wall}s (checkpoint ${lock} ms), window ${len}s: max latency ${d} ms vs ${b} ms before"
         # keep the volume's snapshots from piling up: only the first of each hour is kept by the schedule anyway
     done
@@ -138,5 +149,9 @@ for SCALE in $SCALES; do
     result "snapshot_max_latency_equal_window_before_s$SCALE" "$(median "${before[@]}")" ms
     result "snapshot_added_stall_s$SCALE" "$(median "${added[@]}")" ms
     result "snapshot_added_stall_worst_s$SCALE" "$(printf '%s\n' "${added[@]}" | sort -g | tail -1)" ms
+    result "reference_checkpoint_max_latency_s$SCALE" "$(median "${ckpt_during[@]}")" ms
+    result "reference_checkpoint_max_latency_equal_window_before_s$SCALE" "$(median "${ckpt_before[@]}")" ms
+    result "reference_bare_btrfs_snapshot_max_latency_s$SCALE" "$(median "${bare_during[@]}")" ms
+    result "reference_bare_btrfs_snapshot_max_latency_equal_window_before_s$SCALE" "$(median "${bare_before[@]}")" ms
     FAILED_AT=""
 done
