@@ -1,0 +1,86 @@
+package io.lifeboat.core.manifest;
+
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.lifeboat.core.LifeboatVersion;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything a restore needs to know about one backup, written last on each target after all its chunks.
+ * {@code stages} lists the stream stages in data order (e.g. {@code ["zstd", "openpgp"]}); restore undoes them
+ * in reverse and never looks at file extensions. {@code compressionLevel} is null when there is no zstd stage.
+ *
+ * @param masterLsn       the master position the dump represents, in PostgreSQL's {@code 0/16B3748} form
+ * @param dumpFormat      {@code custom} or {@code directory}
+ * @param recipients      fingerprints of the keys the backup is encrypted to
+ * @param plaintextSize   bytes of the dump before compression and encryption
+ * @param plaintextSha256 SHA-256 (lower-case hex) of those bytes
+ */
+@JsonPropertyOrder({"formatVersion", "id", "startedAt", "finishedAt", "source", "masterLsn", "dumpFormat", "stages",
+        "compressionLevel", "recipients", "chunks", "plaintextSize", "plaintextSha256", "lifeboatVersion"})
+public record BackupManifest(
+        int formatVersion,
+        String id,
+        Instant startedAt,
+        Instant finishedAt,
+        Source source,
+        String masterLsn,
+        String dumpFormat,
+        List<String> stages,
+        Integer compressionLevel,
+        List<String> recipients,
+        List<ChunkEntry> chunks,
+        long plaintextSize,
+        String plaintextSha256,
+        String lifeboatVersion) {
+
+    /** The version this build writes and the newest it reads. */
+    public static final int FORMAT_VERSION = 1;
+
+    public BackupManifest {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(startedAt, "startedAt");
+        Objects.requireNonNull(finishedAt, "finishedAt");
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(masterLsn, "masterLsn");
+        Objects.requireNonNull(dumpFormat, "dumpFormat");
+        Objects.requireNonNull(plaintextSha256, "plaintextSha256");
+        Objects.requireNonNull(lifeboatVersion, "lifeboatVersion");
+        stages = List.copyOf(Objects.requireNonNull(stages, "stages"));
+        recipients = List.copyOf(Objects.requireNonNull(recipients, "recipients"));
+        chunks = List.copyOf(Objects.requireNonNull(chunks, "chunks"));
+        if (!dumpFormat.equals("custom") && !dumpFormat.equals("directory")) {
+            throw new IllegalArgumentException("dumpFormat '" + dumpFormat + "' is neither custom nor directory");
+        }
+        if (stages.contains("zstd") != (compressionLevel != null)) {
+            throw new IllegalArgumentException("compressionLevel must be given exactly when stages include zstd");
+        }
+        if (stages.contains("openpgp") == recipients.isEmpty()) {
+            throw new IllegalArgumentException("recipients must be given exactly when stages include openpgp");
+        }
+    }
+
+    /** A manifest in the current format, written by this build. */
+    public static BackupManifest of(String id, Instant startedAt, Instant finishedAt, Source source, String masterLsn,
+            String dumpFormat, List<String> stages, Integer compressionLevel, List<String> recipients,
+            List<ChunkEntry> chunks, long plaintextSize, String plaintextSha256) {
+        return new BackupManifest(FORMAT_VERSION, id, startedAt, finishedAt, source, masterLsn, dumpFormat, stages,
+                compressionLevel, recipients, chunks, plaintextSize, plaintextSha256, LifeboatVersion.current());
+    }
+
+    /** Bytes stored on the target: the sum of the chunk sizes. */
+    public long storedSize() {
+        return chunks.stream().mapToLong(ChunkEntry::size).sum();
+    }
+
+    /** The database the dump was taken from. {@code systemIdentifier} is text: it is an unsigned 64-bit number. */
+    @JsonPropertyOrder({"systemIdentifier", "database", "serverVersion"})
+    public record Source(String systemIdentifier, String database, String serverVersion) {
+        public Source {
+            Objects.requireNonNull(systemIdentifier, "systemIdentifier");
+            Objects.requireNonNull(database, "database");
+            Objects.requireNonNull(serverVersion, "serverVersion");
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package io.lifeboat.core.openpgp;
+
+import java.security.Provider;
+import java.util.HexFormat;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.openpgp.PGPPublicKey;
+
+/**
+ * What every OpenPGP class here shares: BouncyCastle's provider, for key operations only (bulk encryption uses
+ * the JDK's AES, which is three times faster), and key names written the way gpg prints them.
+ */
+public final class OpenPgp {
+    /** Not registered with {@link java.security.Security}: passed explicitly so nothing else changes provider. */
+    public static final Provider PROVIDER = new BouncyCastleProvider();
+
+    private OpenPgp() {
+    }
+
+    /** 40 (v4) or 64 (v6) upper-case hex digits, as {@code gpg --list-keys} prints them. */
+    public static String fingerprint(PGPPublicKey key) {
+        return HexFormat.of().withUpperCase().formatHex(key.getFingerprint());
+    }
+
+    /** 16 upper-case hex digits, as gpg prints a long key id. */
+    public static String keyId(long id) {
+        return String.format("%016X", id);
+    }
+}

@@ -1,0 +1,84 @@
+package io.lifeboat.core.openpgp;
+
+import io.lifeboat.core.error.LifeboatException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Iterator;
+import org.bouncycastle.openpgp.PGPException;
+import org.bouncycastle.openpgp.PGPPrivateKey;
+import org.bouncycastle.openpgp.PGPSecretKey;
+import org.bouncycastle.openpgp.PGPSecretKeyRing;
+import org.bouncycastle.openpgp.PGPSecretKeyRingCollection;
+import org.bouncycastle.openpgp.PGPUtil;
+import org.bouncycastle.openpgp.operator.PBESecretKeyDecryptor;
+import org.bouncycastle.openpgp.operator.jcajce.JcaKeyFingerprintCalculator;
+import org.bouncycastle.openpgp.operator.jcajce.JcaPGPDigestCalculatorProviderBuilder;
+import org.bouncycastle.openpgp.operator.jcajce.JcePBESecretKeyDecryptorBuilder;
+
+/**
+ * Reads the secret key that restores and verifies backups ({@code gpg --export-secret-keys}, armored or binary)
+ * and unlocks it with its passphrase. A wrong passphrase is reported when the key is read, before any download.
+ */
+public final class SecretKeyFile {
+    private SecretKeyFile() {
+    }
+
+    /** The first secret key ring in {@code file}, after checking that {@code passphrase} unlocks it. */
+    public static PGPSecretKeyRing read(Path file, char[] passphrase) {
+        String what = "secret key " + file;
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new LifeboatException(what + ": no such file");
+        } catch (IOException e) {
+            throw new LifeboatException(what + ": cannot read (" + e.getMessage() + ")", e);
+        }
+        PGPSecretKeyRing ring;
+        try (InputStream in = PGPUtil.getDecoderStream(new ByteArrayInputStream(bytes))) {
+            Iterator<PGPSecretKeyRing> rings =
+                    new PGPSecretKeyRingCollection(in, new JcaKeyFingerprintCalculator()).getKeyRings();
+            if (!rings.hasNext()) {
+                throw new LifeboatException(what + ": not an openpgp secret key");
+            }
+            ring = rings.next();
+        } catch (IOException | PGPException | RuntimeException e) {
+            if (e instanceof LifeboatException l) {
+                throw l;
+            }
+            throw new LifeboatException(what + ": not an openpgp secret key", e);
+        }
+        unlock(ring, passphrase);
+        return ring;
+    }
+
+    /**
+     * Unlocks every secret key in the ring that has secret material (gpg may export stubs for some).
+     *
+     * @throws LifeboatException {@code wrong passphrase for key FINGERPRINT}
+     */
+    public static void unlock(PGPSecretKeyRing ring, char[] passphrase) {
+        for (PGPSecretKey key : ring) {
+            if (!key.isPrivateKeyEmpty()) {
+                privateKey(ring, key, passphrase);
+            }
+        }
+    }
+
+    /** The unlocked private key of {@code key}, a member of {@code ring}. */
+    public static PGPPrivateKey privateKey(PGPSecretKeyRing ring, PGPSecretKey key, char[] passphrase) {
+        try {
+            PBESecretKeyDecryptor decryptor = new JcePBESecretKeyDecryptorBuilder(
+                    new JcaPGPDigestCalculatorProviderBuilder().setProvider(OpenPgp.PROVIDER).build())
+                    .setProvider(OpenPgp.PROVIDER).build(passphrase);
+            return key.extractPrivateKey(decryptor);
+        } catch (PGPException e) {
+            throw new LifeboatException("wrong passphrase for key " + OpenPgp.fingerprint(ring.getPublicKey()),
+                    "give the passphrase the key was exported with", e);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package io.lifeboat.core.manifest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lifeboat.core.LifeboatVersion;
+import io.lifeboat.core.error.LifeboatException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ManifestCodecTest {
+    private static final String ORIGIN = "s3:primary 20261122T020000Z/manifest.json";
+
+    static BackupManifest sample() {
+        return BackupManifest.of("20261122T020000Z", Instant.parse("2026-11-22T02:00:00Z"),
+                Instant.parse("2026-11-22T02:07:31.250Z"),
+                new BackupManifest.Source("7311536512345678901", "shop", "15.8"), "0/16B3748", "custom",
+                List.of("zstd", "openpgp"), 3, List.of("0123456789ABCDEF0123456789ABCDEF01234567"),
+                List.of(new ChunkEntry("20261122T020000Z/chunk-00001", 1000, "a".repeat(64)),
+                        new ChunkEntry("20261122T020000Z/chunk-00002", 17, "b".repeat(64))),
+                123_456_789L, "c".repeat(64));
+    }
+
+    @Test
+    void roundTripsWithFieldsInAFixedOrder() {
+        BackupManifest manifest = sample();
+        byte[] json = ManifestCodec.encode(manifest);
+        String text = new String(json, StandardCharsets.UTF_8);
+
+        assertThat(ManifestCodec.decode(json, ORIGIN)).isEqualTo(manifest);
+        assertThat(text).containsSubsequence("\"formatVersion\" : 1", "\"id\"", "\"startedAt\" : \"2026-11-22T02:00:00Z\"",
+                "\"finishedAt\"", "\"source\"", "\"systemIdentifier\"", "\"database\"", "\"serverVersion\"",
+                "\"masterLsn\" : \"0/16B3748\"", "\"dumpFormat\"", "\"stages\" : [ \"zstd\", \"openpgp\" ]",
+                "\"compressionLevel\" : 3", "\"recipients\"", "\"chunks\"", "\"key\"", "\"size\"", "\"sha256\"",
+                "\"plaintextSize\"", "\"plaintextSha256\"", "\"lifeboatVersion\" : \"" + LifeboatVersion.current() + "\"");
+        assertThat(ManifestCodec.encode(ManifestCodec.decode(json, ORIGIN))).isEqualTo(json);
+        assertThat(manifest.storedSize()).isEqualTo(1017);
+    }
+
+    @Test
+    void refusesAnUnknownField() {
+        String json = encoded().replace("\"database\" :", "\"colour\" : \"red\", \"database\" :");
+        assertThatThrownBy(() -> ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8), ORIGIN))
+                .isInstanceOf(LifeboatException.class)
+                .hasMessage("manifest " + ORIGIN + " is invalid: unknown field source.colour");
+    }
+
+    @Test
+    void refusesAMissingField() {
+        String json = encoded().replaceAll("\"masterLsn\" : \"0/16B3748\",\\s*", "");
+        assertThatThrownBy(() -> ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8), ORIGIN))
+                .hasMessage("manifest " + ORIGIN + " is invalid: missing field masterLsn");
+    }
+
+    @Test
+    void refusesANullField() {
+        String json = encoded().replace("\"dumpFormat\" : \"custom\"", "\"dumpFormat\" : null");
+        assertThatThrownBy(() -> ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8), ORIGIN))
+                .hasMessage("manifest " + ORIGIN + " is invalid: field dumpFormat is null");
+    }
+
+    @Test
+    void refusesANewerFormat() {
+        String json = encoded().replace("\"formatVersion\" : 1", "\"formatVersion\" : 2");
+        assertThatThrownBy(() -> ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8), ORIGIN))
+                .hasMessage("manifest " + ORIGIN + " is format version 2, newer than this lifeboat reads (1)");
+    }
+
+    @Test
+    void refusesWhatIsNotJson() {
+        assertThatThrownBy(() -> ManifestCodec.decode("{ not json".getBytes(StandardCharsets.UTF_8), ORIGIN))
+                .hasMessageStartingWith("manifest " + ORIGIN + " is invalid: not json (");
+    }
+
+    private static String encoded() {
+        return new String(ManifestCodec.encode(sample()), StandardCharsets.UTF_8);
+    }
+}
