@@ -2,6 +2,7 @@ package io.lifeboat.snapshotter.verify;
 
 import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.core.process.ExternalCommand;
+import io.lifeboat.core.process.PostgresPrograms;
 import io.lifeboat.snapshotter.cycle.SnapshotMetadata;
 import io.lifeboat.snapshotter.cycle.StoredSnapshot;
 import java.io.IOException;
@@ -25,12 +26,12 @@ public final class ClonedCluster {
     static final String SETTINGS_MARK = "# added by lifeboat snapshot restore";
 
     private final Path dataDirectory;
-    private final ServerPrograms programs;
+    private final PostgresPrograms programs;
     private final String osUser;
     private final Path socketDirectory;
     private final int port;
 
-    private ClonedCluster(Path dataDirectory, ServerPrograms programs, String osUser, Path socketDirectory, int port) {
+    private ClonedCluster(Path dataDirectory, PostgresPrograms programs, String osUser, Path socketDirectory, int port) {
         this.dataDirectory = dataDirectory;
         this.programs = programs;
         this.osUser = osUser;
@@ -81,7 +82,7 @@ public final class ClonedCluster {
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             ExternalCommand.of("chown", "-R", owner.getName() + ":", data.toString()).timeout(Duration.ofMinutes(10))
                     .run();
-            return new ClonedCluster(data, ServerPrograms.forMajor(Integer.parseInt(
+            return new ClonedCluster(data, PostgresPrograms.forMajor(Integer.parseInt(
                     Files.readString(data.resolve("PG_VERSION")).strip())), owner.getName(), socketDirectory, port);
         } catch (java.nio.file.NoSuchFileException e) {
             throw new CorruptSnapshotException("a file of the snapshot is missing: " + e.getFile());

@@ -1,23 +1,22 @@
-package io.lifeboat.snapshotter.verify;
+package io.lifeboat.core.process;
 
 import io.lifeboat.core.error.LifeboatException;
-import io.lifeboat.core.process.ExternalCommand;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
 /** The PostgreSQL programs of the major version a snapshot was taken with: {@code PG_BIN}, Debian's layout, pg_config. */
-public record ServerPrograms(Path binDirectory) {
+public record PostgresPrograms(Path binDirectory) {
 
-    public static ServerPrograms forMajor(int major) {
+    public static PostgresPrograms forMajor(int major) {
         String pgBin = System.getenv("PG_BIN");
         if (pgBin != null && !pgBin.isBlank()) {
             return checked(Path.of(pgBin));
         }
         Path debian = Path.of("/usr/lib/postgresql", Integer.toString(major), "bin");
         if (Files.isExecutable(debian.resolve("pg_ctl"))) {
-            return new ServerPrograms(debian);
+            return new PostgresPrograms(debian);
         }
         Optional<Path> fromPgConfig = pgConfig();
         return checked(fromPgConfig.orElseThrow(() -> new LifeboatException("no PostgreSQL " + major
@@ -29,11 +28,11 @@ public record ServerPrograms(Path binDirectory) {
         return binDirectory.resolve(name);
     }
 
-    private static ServerPrograms checked(Path dir) {
+    private static PostgresPrograms checked(Path dir) {
         if (!Files.isExecutable(dir.resolve("pg_ctl"))) {
             throw new LifeboatException(dir + " does not contain pg_ctl", "set PG_BIN to PostgreSQL's bin directory", null);
         }
-        return new ServerPrograms(dir);
+        return new PostgresPrograms(dir);
     }
 
     private static Optional<Path> pgConfig() {
