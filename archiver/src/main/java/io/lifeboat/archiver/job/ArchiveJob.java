@@ -1,0 +1,193 @@
+package io.lifeboat.archiver.job;
+
+import io.lifeboat.archiver.BackupId;
+import io.lifeboat.archiver.dump.StandbyDump;
+import io.lifeboat.archiver.offsite.BackupCopier;
+import io.lifeboat.archiver.read.BackupStore;
+import io.lifeboat.core.config.ArchiveConfig;
+import io.lifeboat.core.config.ArchiveTarget;
+import io.lifeboat.core.config.ConnectionConfig;
+import io.lifeboat.core.error.LifeboatException;
+import io.lifeboat.core.manifest.BackupManifest;
+import io.lifeboat.core.manifest.ChunkEntry;
+import io.lifeboat.core.manifest.ManifestCodec;
+import io.lifeboat.core.manifest.ManifestSignature;
+import io.lifeboat.core.openpgp.PublicKeyFile;
+import io.lifeboat.core.openpgp.SecretKeyFile;
+import io.lifeboat.core.storage.StorageTarget;
+import io.lifeboat.core.stream.Chunker;
+import io.lifeboat.core.stream.OpenPgpStage;
+import io.lifeboat.core.stream.Pipeline;
+import io.lifeboat.core.stream.Stage;
+import io.lifeboat.core.stream.ThreadedStage;
+import io.lifeboat.core.stream.ZstdStage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.bouncycastle.openpgp.PGPPublicKey;
+import org.bouncycastle.openpgp.PGPSecretKeyRing;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code archive run}: pg_dump of the standby → zstd → OpenPGP → chunks on the first target, the manifest last;
+ * then a hash-checked copy to every further target. Nothing of the dump touches local disk, and memory is bounded
+ * by the stages' buffers and the upload parts in flight, whatever the database's size.
+ */
+public final class ArchiveJob {
+    private static final Logger LOG = LoggerFactory.getLogger(ArchiveJob.class);
+    private static final int COPY_BUFFER_BYTES = 1 << 20;
+
+    private final ArchiveConfig config;
+    private final ConnectionConfig standbyServer;
+    private final DataSource standby;
+    private final String slot;
+    private final Clock clock;
+
+    public ArchiveJob(ArchiveConfig config, ConnectionConfig standbyServer, DataSource standby, String slot,
+            Clock clock) {
+        this.config = config;
+        this.standbyServer = standbyServer;
+        this.standby = standby;
+        this.slot = slot;
+        this.clock = clock;
+    }
+
+    public ArchiveRun run() {
+        if (config.targets().isEmpty()) {
+            throw new LifeboatException("archive.targets is empty: there is nowhere to store the backup");
+        }
+        if (config.recipients().isEmpty()) {
+            throw new LifeboatException("archive.recipients is empty: backups are always encrypted to a public key",
+                    "export one with: gpg --export --armor KEY > backup.pub.asc, and list it in archive.recipients",
+                    null);
+        }
+        List<PGPPublicKey> keys = new ArrayList<>();
+        List<String> fingerprints = new ArrayList<>();
+        for (Path file : config.recipients()) {
+            keys.addAll(PublicKeyFile.read(file));
+            fingerprints.addAll(PublicKeyFile.fingerprints(file));
+        }
+        Optional<PGPSecretKeyRing> signer = config.signingKey().map(file -> SecretKeyFile.read(file,
+                config.signingPassphrase().map(secret -> secret.reveal().toCharArray()).orElse(new char[0])));
+        long began = System.nanoTime();
+        Instant startedAt = clock.instant();
+        BackupId id = new BackupId(startedAt);
+        ArchiveTarget firstTarget = config.targets().get(0);
+        List<String> done = new ArrayList<>();
+        try (StorageTarget first = StorageTargets.open(config, firstTarget)) {
+            BackupStore firstStore = new BackupStore(first);
+            BackupManifest manifest = dumpInto(first, id, startedAt, keys, fingerprints);
+            Duration dumpTime = Duration.ofNanos(System.nanoTime() - began);
+            byte[] manifestBytes = ManifestCodec.encode(manifest);
+            Optional<byte[]> signature = signer.map(ring -> ManifestSignature.sign(manifestBytes, ring,
+                    config.signingPassphrase().map(secret -> secret.reveal().toCharArray()).orElse(new char[0])));
+            firstStore.publish(id, manifestBytes, signature);
+            done.add(first.name());
+            LOG.info("backup {}: {} bytes of dump stored as {} chunks ({} bytes) on {} in {} ms", id,
+                    manifest.plaintextSize(), manifest.chunks().size(), manifest.storedSize(), first.name(),
+                    dumpTime.toMillis());
+            for (ArchiveTarget further : config.targets().subList(1, config.targets().size())) {
+                try (StorageTarget other = StorageTargets.open(config, further)) {
+                    new BackupCopier(firstStore, new BackupStore(other))
+                            .copy(firstStore.find(Optional.of(id.toString())));
+                    done.add(other.name());
+                }
+            }
+            return new ArchiveRun(manifest, done, dumpTime, Duration.ofNanos(System.nanoTime() - began));
+        } catch (IOException e) {
+            throw new LifeboatException("backup " + id + " failed (" + e.getMessage() + ")", e);
+        } catch (Exception e) {
+            if (e instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new LifeboatException("backup " + id + " failed (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private BackupManifest dumpInto(StorageTarget target, BackupId id, Instant startedAt, List<PGPPublicKey> keys,
+            List<String> fingerprints) throws IOException {
+        List<Stage> stages = new ArrayList<>();
+        config.compressionLevel().ifPresent(level -> stages.add(new ZstdStage(level)));
+        // Encryption and the upload hand-off run on a second thread, overlapping compression.
+        stages.add(new ThreadedStage(new OpenPgpStage(keys)));
+        MessageDigest plaintext = sha256();
+        long plaintextSize = 0;
+        List<ChunkEntry> chunks;
+        StandbyDump dump = StandbyDump.start(standby, standbyServer, slot);
+        Chunker chunker = new Chunker(target, id.toString(), config.chunkSize());
+        boolean committed = false;
+        try {
+            try (OutputStream out = Pipeline.wrap(stages, chunker)) {
+                InputStream in = dump.output();
+                byte[] buffer = new byte[COPY_BUFFER_BYTES];
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                    plaintext.update(buffer, 0, n);
+                    out.write(buffer, 0, n);
+                    plaintextSize += n;
+                }
+            } catch (IOException e) {
+                throw dump.failure().map(LifeboatException::new).orElseGet(() -> explained(e, id, target));
+            }
+            dump.awaitSuccess();
+            chunks = chunker.commit();
+            committed = true;
+        } finally {
+            if (!committed) {
+                abandon(chunker, target, id);
+            }
+            dump.close();
+        }
+        return BackupManifest.of(id.toString(), startedAt, clock.instant(), dump.source(), dump.masterLsn(), "custom",
+                Pipeline.names(stages), config.compressionLevel().isPresent() ? config.compressionLevel().getAsInt()
+                        : null, fingerprints, chunks, plaintextSize, HexFormat.of().formatHex(plaintext.digest()));
+    }
+
+    /** The storage's own one-line reason when a stage carried it up wrapped; else the I/O error itself. */
+    private static LifeboatException explained(IOException e, BackupId id, StorageTarget target) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof LifeboatException lifeboat) {
+                return lifeboat;
+            }
+        }
+        return new LifeboatException("cannot store backup " + id + " on " + target.name() + " (" + e.getMessage() + ")",
+                e);
+    }
+
+    /** A failed run leaves no manifest, and removes what chunks it managed to commit. */
+    private static void abandon(Chunker chunker, StorageTarget target, BackupId id) {
+        try {
+            chunker.close();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("backup {}: aborting the open chunk failed", id, e);
+        }
+        for (ChunkEntry chunk : chunker.committedChunks()) {
+            try {
+                target.delete(chunk.key());
+            } catch (RuntimeException e) {
+                LOG.warn("backup {}: cannot remove chunk {} from {} ({}); retention sweeps it later", id, chunk.key(),
+                        target.name(), e.getMessage());
+            }
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package io.lifeboat.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lifeboat.core.config.ConfigLoader;
+import io.lifeboat.core.config.LifeboatConfig;
+import io.lifeboat.core.db.Pools;
+import io.lifeboat.migrations.CatalogMigrator;
+import io.lifeboat.replicator.BackgroundReplication;
+import io.lifeboat.replicator.Replicator;
+import io.lifeboat.testkit.PgpKeys;
+import io.lifeboat.testkit.PostgresCluster;
+import io.lifeboat.testkit.S3Server;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** archive run / list / copy end to end: a replicated standby, a real S3 server, a filesystem target, real keys. */
+class ArchiveCommandsIT {
+    private static final String TABLE_MD5 = "SELECT coalesce(md5(string_agg(t::text, ',' ORDER BY id)), '') FROM notes t";
+
+    @TempDir
+    static Path dir;
+    static PostgresCluster master;
+    static PostgresCluster standby;
+    static S3Server s3;
+    static PgpKeys keys;
+    static Path config;
+
+    @BeforeAll
+    static void replicatedStandby() throws Exception {
+        master = PostgresCluster.builder().start();
+        standby = PostgresCluster.builder().start();
+        s3 = S3Server.start();
+        s3.createBucket("backups");
+        keys = PgpKeys.generate("Lifeboat Backups <backups@example.invalid>", "correct horse".toCharArray());
+        keys.writeArmoredPublicKey(dir.resolve("backup.pub.asc"));
+        for (PostgresCluster cluster : List.of(master, standby)) {
+            cluster.createDatabase("app");
+            cluster.execute("app", "CREATE TABLE notes (id int PRIMARY KEY, body text, blob bytea)");
+        }
+        // ~6 MB of incompressible-ish text, so the stored backup spans several 1 MiB chunks.
+        master.execute("app", "INSERT INTO notes SELECT g, array_to_string(ARRAY(SELECT md5(random()::text || g || i)"
+                + " FROM generate_series(1, 40) i), ''),"
+                + " decode(md5(g::text), 'hex') FROM generate_series(1, 5000) g");
+        config = writeConfig("s3", "");
+        LifeboatConfig lifeboat = ConfigLoader.load(config).config();
+        try (Pools pools = new Pools(lifeboat)) {
+            new CatalogMigrator(pools.standby()).migrate();
+            Replicator replicator = new Replicator(lifeboat.master(), lifeboat.replication(), pools.master(),
+                    pools.standby());
+            try (BackgroundReplication replication = replicator.startInBackground()) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+                while (System.nanoTime() < deadline && !(master.queryValue("SELECT 1").equals("1")
+                        && value(standby, TABLE_MD5).equals(value(master, TABLE_MD5))
+                        && !value(standby, "SELECT count(*) FROM lifeboat.applied_position").equals("0"))) {
+                    assertThat(replication.failure()).isEmpty();
+                    Thread.sleep(200);
+                }
+            }
+        }
+        assertThat(value(standby, TABLE_MD5)).isEqualTo(value(master, TABLE_MD5));
+    }
+
+    static Path writeConfig(String name, String extra) throws IOException {
+        Path file = dir.resolve(name + ".yml");
+        Files.writeString(file, """
+                master: {host: 127.0.0.1, port: %d, database: app, user: postgres, sslmode: disable}
+                standby: {host: 127.0.0.1, port: %d, database: app, user: postgres, sslmode: disable}
+                archive:
+                  chunk_size: 1MiB
+                  compression_level: 1
+                  recipients: [backup.pub.asc]
+                  targets:
+                    - name: primary
+                      type: s3
+                      bucket: backups
+                      endpoint: %s
+                      path_style: true
+                      access_key_id: %s
+                      secret_access_key: ${S3_SECRET:-%s}
+                    - name: offsite
+                      type: filesystem
+                      path: %s
+                %s""".formatted(master.port(), standby.port(), s3.endpoint(), s3.accessKey(), s3.secretKey(),
+                dir.resolve("offsite"), extra));
+        return file;
+    }
+
+    static String value(PostgresCluster cluster, String sql) {
+        try (var c = cluster.connect("app"); var s = c.createStatement(); var r = s.executeQuery(sql)) {
+            r.next();
+            return r.getString(1);
+        } catch (java.sql.SQLException e) {
+            throw new AssertionError(sql, e);
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        Stream.<AutoCloseable>of(master, standby, s3).forEach(resource -> {
+            try {
+                if (resource != null) {
+                    resource.close();
+                }
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+    }
+
+    @Test
+    void run_storesChunksThenTheManifestOnBothTargets() {
+        CommandRun run = CommandRun.of("-c", config.toString(), "archive", "run");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        String lsn = value(standby, "SELECT lsn::text FROM lifeboat.applied_position");
+        assertThat(run.out()).matches("(?s)backup \\d{8}T\\d{6}Z: \\d.* dump → .* in \\d+ chunks on s3:primary in"
+                + " [0-9.]+ s \\(master LSN " + java.util.regex.Pattern.quote(lsn) + "\\)\n  copied to offsite\n");
+        String id = run.out().split(" ")[1].replace(":", "");
+
+        CommandRun list = CommandRun.of("-c", config.toString(), "archive", "list");
+        assertThat(list.out().lines().toList()).anyMatch(l -> l.startsWith(id) && l.contains(lsn)
+                && l.endsWith("complete"));
+        CommandRun offsite = CommandRun.of("-c", config.toString(), "archive", "list", "--target", "offsite");
+        assertThat(offsite.out().lines().toList()).anyMatch(l -> l.startsWith(id) && l.endsWith("complete"));
+        assertThat(dir.resolve("offsite").resolve(id).resolve("manifest.json")).exists();
+        assertThat(dir.resolve("offsite").resolve(id).resolve("chunk-00003")).exists();
+    }
+
+    @Test
+    void badInput_givesOneLineAndStoresNothing() throws IOException {
+        Files.writeString(dir.resolve("not-a-key.asc"), "hello\n");
+        Path badKey = writeConfig("bad-key", "").getParent().resolve("bad-key.yml");
+        Files.writeString(badKey, Files.readString(badKey).replace("[backup.pub.asc]", "[not-a-key.asc]"));
+        CommandRun keyRun = CommandRun.of("-c", badKey.toString(), "archive", "run");
+        assertThat(keyRun.exitCode()).isEqualTo(2);
+        assertThat(keyRun.errLines().get(0)).isEqualTo("error: public key " + dir.resolve("not-a-key.asc")
+                + ": not an openpgp public key");
+
+        Path noBucket = writeConfig("no-bucket", "");
+        Files.writeString(noBucket, Files.readString(noBucket).replace("bucket: backups", "bucket: missing"));
+        CommandRun bucketRun = CommandRun.of("-c", noBucket.toString(), "archive", "run");
+        assertThat(bucketRun.exitCode()).isEqualTo(2);
+        assertThat(bucketRun.errLines().get(0)).startsWith("error: cannot upload ").endsWith(" to s3:primary (bucket missing"
+                + " does not exist)");
+
+        Path denied = writeConfig("denied", "");
+        Files.writeString(denied, Files.readString(denied).replace("${S3_SECRET:-", "${S3_SECRET:-wrong"));
+        CommandRun deniedRun = CommandRun.of("-c", denied.toString(), "archive", "run");
+        assertThat(deniedRun.exitCode()).isEqualTo(2);
+        assertThat(deniedRun.errLines().get(0)).startsWith("error: cannot upload ").endsWith(" (access denied)");
+
+        Path unreachable = writeConfig("unreachable", "");
+        Files.writeString(unreachable, Files.readString(unreachable).replace(s3.endpoint().toString(),
+                "http://127.0.0.1:1"));
+        CommandRun unreachableRun = CommandRun.of("-c", unreachable.toString(), "archive", "run");
+        assertThat(unreachableRun.exitCode()).isEqualTo(2);
+        assertThat(unreachableRun.errLines().get(0))
+                .isEqualTo("error: cannot reach s3 endpoint http://127.0.0.1:1 (connection refused)");
+
+        CommandRun list = CommandRun.of("-c", config.toString(), "archive", "list");
+        assertThat(list.out().lines().filter(l -> l.endsWith("incomplete")).toList())
+                .as("no failed run left chunks behind").isEmpty();
+    }
+}
