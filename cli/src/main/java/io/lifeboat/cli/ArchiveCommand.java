@@ -44,7 +44,7 @@ final class ArchiveCommand extends CommandGroup {
                     loaded.config().replication().slot(), clock).run();
             BackupManifest manifest = run.manifest();
             PrintWriter out = spec.commandLine().getOut();
-            out.printf("backup %s: %s dump → %s in %d chunk%s on %s in %.1f s (master LSN %s)%n", manifest.id(),
+            out.printf("backup %s: %s dump stored as %s in %d chunk%s on %s in %.1f s (master LSN %s)%n", manifest.id(),
                     DataSize.ofBytes(manifest.plaintextSize()).approximate(),
                     DataSize.ofBytes(manifest.storedSize()).approximate(), manifest.chunks().size(),
                     manifest.chunks().size() == 1 ? "" : "s", run.targets().get(0), run.dumpTime().toMillis() / 1000.0,
@@ -95,10 +95,14 @@ final class ArchiveCommand extends CommandGroup {
         try (StorageTarget source = open(config, from); StorageTarget destination = open(config, to)) {
             BackupStore sourceStore = new BackupStore(source);
             BackupStore destinationStore = new BackupStore(destination);
-            Set<String> there = destinationStore.complete().stream().map(b -> b.id().toString())
-                    .collect(Collectors.toSet());
-            List<StoredBackup> wanted = id != null ? List.of(sourceStore.find(Optional.of(id)))
-                    : sourceStore.complete().stream().filter(b -> !there.contains(b.id().toString())).toList();
+            List<StoredBackup> wanted;
+            if (id != null) {
+                wanted = List.of(sourceStore.find(Optional.of(id)));
+            } else {
+                Set<String> there = destinationStore.complete().stream().map(b -> b.id().toString())
+                        .collect(Collectors.toSet());
+                wanted = sourceStore.complete().stream().filter(b -> !there.contains(b.id().toString())).toList();
+            }
             PrintWriter out = spec.commandLine().getOut();
             for (StoredBackup backup : wanted) {
                 new BackupCopier(sourceStore, destinationStore).copy(backup);

@@ -88,6 +88,8 @@ public final class ArchiveJob {
         List<String> done = new ArrayList<>();
         try (StorageTarget first = StorageTargets.open(config, firstTarget)) {
             BackupStore firstStore = new BackupStore(first);
+            // Reach the target before starting pg_dump: a missing bucket or denied credentials are one clear line.
+            first.list(id + "/");
             BackupManifest manifest = dumpInto(first, id, startedAt, keys, fingerprints);
             Duration dumpTime = Duration.ofNanos(System.nanoTime() - began);
             byte[] manifestBytes = ManifestCodec.encode(manifest);
