@@ -41,8 +41,9 @@ record ConnectionString(String withoutPassword, Optional<String> password) {
         Matcher keyword = KEYWORD_PASSWORD.matcher(text);
         if (keyword.find()) {
             String value = keyword.group(3) != null ? keyword.group(3).replaceAll("\\\\(.)", "$1") : keyword.group(4);
-            String without = (text.substring(0, keyword.start()) + keyword.group(1) + text.substring(keyword.end()))
-                    .strip();
+            String before = text.substring(0, keyword.start()).strip();
+            String after = text.substring(keyword.end()).strip();
+            String without = before.isEmpty() || after.isEmpty() ? before + after : before + " " + after;
             return new ConnectionString(without, Optional.of(value));
         }
         return new ConnectionString(text, Optional.empty());
