@@ -149,13 +149,17 @@ public final class BackupVerifier {
             return;
         }
         try (PgRestoreProcess list = PgRestoreProcess.start(List.of(pgRestore, "--list"), Map.of())) {
-            try (OutputStream stdin = list.stdin()) {
+            OutputStream stdin = list.stdin();
+            try {
                 DumpReader.copy(target, id, manifest, key, passphrase, workDirectory, stdin, true, stored -> { });
             } catch (IOException e) {
-                // Closing the pipe of a pg_restore that already read all it wanted.
+                problems.add("cannot read backup " + id + " on " + target.name() + " (" + e.getMessage() + ")");
+                return;
             } catch (LifeboatException e) {
                 problems.add(e.getMessage());
                 return;
+            } finally {
+                closeQuietly(stdin);
             }
             int exit = list.awaitExit(PG_RESTORE_EXIT_LIMIT);
             if (exit != 0) {
@@ -164,6 +168,15 @@ public final class BackupVerifier {
             }
         } catch (LifeboatException e) {
             problems.add(e.getMessage());
+        }
+    }
+
+    /** pg_restore --list may have stopped reading long before the end: its closed pipe is no problem. */
+    private static void closeQuietly(OutputStream stdin) {
+        try {
+            stdin.close();
+        } catch (IOException e) {
+            // Nobody is reading any more; its exit code tells how it went.
         }
     }
 
