@@ -32,6 +32,11 @@ public record BackupId(Instant startedAt) implements Comparable<BackupId> {
         return this + "/manifest.json.sig";
     }
 
+    /** Where the outcome of the last verification is recorded, written after the manifest. */
+    public String verificationKey() {
+        return this + "/verification.json";
+    }
+
     @Override
     public int compareTo(BackupId other) {
         return startedAt.compareTo(other.startedAt);

@@ -1,5 +1,11 @@
 package io.lifeboat.archiver.read;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.lifeboat.archiver.BackupId;
 import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.core.manifest.BackupManifest;
@@ -18,9 +24,18 @@ import java.util.TreeMap;
 
 /**
  * The backups on one target, laid out as {@code <id>/chunk-00001 …}, {@code <id>/manifest.json} and, when signed,
- * {@code <id>/manifest.json.sig}. The manifest is always the last object written and the first deleted.
+ * {@code <id>/manifest.json.sig}. The manifest is always the last object written and the first deleted; the
+ * outcome of the last verification, {@code <id>/verification.json}, is written after it.
  */
 public final class BackupStore {
+    private static final ObjectMapper VERIFICATION_JSON = JsonMapper.builder()
+            .addModule(new JavaTimeModule())
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+            .build();
+
     private final StorageTarget target;
 
     public BackupStore(StorageTarget target) {
@@ -95,6 +110,25 @@ public final class BackupStore {
         write(id.manifestKey(), manifest);
     }
 
+    /**
+     * Records the outcome of a verification next to the manifest, replacing the one before. Only a backup with a
+     * manifest has one: without it there is nothing the outcome could belong to.
+     */
+    public void record(BackupId id, Verification verification) {
+        byte[] json;
+        try {
+            json = VERIFICATION_JSON.writeValueAsBytes(verification);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode the verification of " + id, e);
+        }
+        try {
+            write(id.verificationKey(), json);
+        } catch (IOException | LifeboatException e) {
+            throw new LifeboatException("cannot record the verification of backup " + id + " on " + target.name()
+                    + " (" + e.getMessage() + ")", e);
+        }
+    }
+
     /** Deletes the manifest first, so a backup half deleted is incomplete, never a complete-looking fragment. */
     public void delete(StoredBackup backup) {
         Optional<ObjectInfo> manifest = backup.objects().stream()
@@ -121,9 +155,22 @@ public final class BackupStore {
                 return new StoredBackup(id, objects, Optional.empty(),
                         Optional.of("it names backup " + manifest.id()), signed);
             }
-            return new StoredBackup(id, objects, Optional.of(manifest), Optional.empty(), signed);
+            Optional<Verification> verification = Optional.empty();
+            if (objects.stream().anyMatch(o -> o.key().equals(id.verificationKey()))) {
+                verification = verification(id);
+            }
+            return new StoredBackup(id, objects, Optional.of(manifest), Optional.empty(), signed, verification);
         } catch (LifeboatException e) {
             return new StoredBackup(id, objects, Optional.empty(), Optional.of(e.getMessage()), signed);
+        }
+    }
+
+    /** An unreadable record counts as none: the backup is then merely unverified, never wrongly verified. */
+    private Optional<Verification> verification(BackupId id) {
+        try {
+            return Optional.of(VERIFICATION_JSON.readValue(read(id.verificationKey()), Verification.class));
+        } catch (IOException | IllegalArgumentException | LifeboatException e) {
+            return Optional.empty();
         }
     }
 

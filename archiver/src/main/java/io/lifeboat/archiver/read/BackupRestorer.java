@@ -1,0 +1,280 @@
+package io.lifeboat.archiver.read;
+
+import io.lifeboat.archiver.BackupId;
+import io.lifeboat.core.config.DataSize;
+import io.lifeboat.core.error.LifeboatException;
+import io.lifeboat.core.manifest.BackupManifest;
+import io.lifeboat.core.manifest.ChunkEntry;
+import io.lifeboat.core.process.ExternalCommand;
+import io.lifeboat.core.process.OsUser;
+import io.lifeboat.core.process.PostgresPrograms;
+import io.lifeboat.core.storage.ObjectInfo;
+import io.lifeboat.core.storage.StorageTarget;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.bouncycastle.openpgp.PGPSecretKeyRing;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Restores a backup with {@code pg_restore} in one transaction: chunks → the manifest's stages undone → the
+ * stdin of {@code pg_restore --single-transaction --exit-on-error --no-owner}. Anything wrong on the way (a
+ * missing or corrupt chunk, a failed decryption, a dump that differs from the manifest, a pg_restore error)
+ * ends the transaction without commit, so the destination gets all of the backup or nothing of it.
+ */
+public final class BackupRestorer {
+    private static final Logger LOG = LoggerFactory.getLogger(BackupRestorer.class);
+    private static final String CLUSTER_OS_USER = "postgres";
+    private static final String CLUSTER_SUPERUSER = "postgres";
+    private static final Duration CLUSTER_COMMAND_LIMIT = Duration.ofMinutes(5);
+    private static final Duration PG_RESTORE_EXIT_LIMIT = Duration.ofHours(12);
+    private static final long PROGRESS_INTERVAL_NANOS = 250_000_000L;
+
+    private final BackupStore store;
+
+    public BackupRestorer(BackupStore store) {
+        this.store = store;
+    }
+
+    /** progress: where to draw a progress bar (stored bytes read / total), or null for none */
+    public RestoreResult restore(StoredBackup backup, RestoreDestination to, PGPSecretKeyRing key, char[] passphrase,
+            Path workDirectory, PrintStream progress) {
+        long begin = System.nanoTime();
+        StorageTarget target = store.target();
+        BackupManifest manifest = backup.manifest().orElseThrow(() -> new LifeboatException("backup " + backup.id()
+                + " on " + target.name() + " is incomplete (no manifest) and cannot be restored"));
+        requireChunks(target, manifest);
+        PostgresPrograms programs = DumpReader.programs(manifest);
+        long plaintext;
+        String destination;
+        if (to instanceof RestoreDestination.Database database) {
+            ConnectionString connection = ConnectionString.parse(database.connection());
+            Map<String, String> environment = new HashMap<>();
+            connection.password().ifPresent(password -> environment.put("PGPASSWORD", password));
+            destination = "database " + connection.withoutPassword();
+            plaintext = stream(backup.id(), manifest, programs, List.of("-d", connection.withoutPassword()),
+                    environment, key, passphrase, workDirectory, progress);
+        } else {
+            RestoreDestination.NewCluster cluster = (RestoreDestination.NewCluster) to;
+            destination = "new cluster at " + cluster.directory() + " on 127.0.0.1:" + cluster.port() + ", database "
+                    + manifest.source().database();
+            plaintext = restoreIntoNewCluster(backup.id(), manifest, programs, cluster, key, passphrase,
+                    workDirectory, progress);
+        }
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - begin);
+        LOG.info("backup {} on {} restored into {}: {} in {} ms", backup.id(), target.name(), destination,
+                DataSize.ofBytes(plaintext).approximate(), elapsed.toMillis());
+        return new RestoreResult(plaintext, elapsed, destination);
+    }
+
+    /** Before anything is written: every chunk exists with the manifest's size. */
+    private static void requireChunks(StorageTarget target, BackupManifest manifest) {
+        for (ChunkEntry chunk : manifest.chunks()) {
+            Optional<ObjectInfo> stored = target.stat(chunk.key());
+            if (stored.isEmpty()) {
+                throw new LifeboatException("chunk " + chunk.key() + " on " + target.name() + " is missing",
+                        "the backup is incomplete on " + target.name() + "; restore from another target or backup",
+                        null);
+            }
+            if (stored.get().size() != chunk.size()) {
+                throw new LifeboatException("chunk " + chunk.key() + " on " + target.name() + " is corrupt (size "
+                        + stored.get().size() + ", expected " + chunk.size() + ")",
+                        "restore from another target or an older backup", null);
+            }
+        }
+    }
+
+    private long restoreIntoNewCluster(BackupId id, BackupManifest manifest, PostgresPrograms programs,
+            RestoreDestination.NewCluster cluster, PGPSecretKeyRing key, char[] passphrase, Path workDirectory,
+            PrintStream progress) {
+        Path directory = cluster.directory().toAbsolutePath();
+        requireEmpty(directory);
+        boolean started = false;
+        try {
+            initdb(programs, directory, cluster.port());
+            clusterCommand(programs, "pg_ctl", "-D", directory.toString(), "-l",
+                    directory.resolve("lifeboat-restore.log").toString(), "-w", "-t", "120", "start");
+            started = true;
+            clusterCommand(programs, "createdb", "-h", directory.toString(), "-p", Integer.toString(cluster.port()),
+                    "-U", CLUSTER_SUPERUSER, "--", manifest.source().database());
+            return stream(id, manifest, programs, List.of("-h", directory.toString(), "-p",
+                    Integer.toString(cluster.port()), "-U", CLUSTER_SUPERUSER, "-d", manifest.source().database()),
+                    Map.of(), key, passphrase, workDirectory, progress);
+        } catch (RuntimeException e) {
+            removeCluster(programs, directory, started, e);
+            throw e;
+        }
+    }
+
+    private static void requireEmpty(Path directory) {
+        if (!Files.exists(directory)) {
+            return;
+        }
+        if (!Files.isDirectory(directory)) {
+            throw new LifeboatException("restore destination " + directory + " exists and is not a directory");
+        }
+        try (Stream<Path> entries = Files.list(directory)) {
+            if (entries.findAny().isPresent()) {
+                throw new LifeboatException("restore destination " + directory + " is not empty",
+                        "give a new directory for the new cluster", null);
+            }
+        } catch (IOException e) {
+            throw new LifeboatException("cannot read restore destination " + directory + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static void initdb(PostgresPrograms programs, Path directory, int port) {
+        try {
+            Files.createDirectories(directory);
+            if (OsUser.isRoot()) {
+                ExternalCommand.of("chown", CLUSTER_OS_USER + ":" + CLUSTER_OS_USER, directory.toString())
+                        .timeout(CLUSTER_COMMAND_LIMIT).run();
+            }
+        } catch (IOException e) {
+            throw new LifeboatException("cannot create restore destination " + directory + " (" + e.getMessage() + ")",
+                    e);
+        }
+        clusterCommand(programs, "initdb", "-D", directory.toString(), "-U", CLUSTER_SUPERUSER, "--auth=trust",
+                "--locale=C.UTF-8", "-E", "UTF8");
+        String settings = "\n# added by lifeboat archive restore\n"
+                + "listen_addresses = '127.0.0.1'\n"
+                + "port = " + port + "\n"
+                + "unix_socket_directories = '" + directory.toString().replace("'", "''") + "'\n";
+        try {
+            Files.writeString(directory.resolve("postgresql.auto.conf"), settings, StandardCharsets.UTF_8,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new LifeboatException("cannot configure the new cluster at " + directory + " (" + e.getMessage()
+                    + ")", e);
+        }
+    }
+
+    /** One program of the new cluster, as the OS user postgres when running as root (initdb refuses root). */
+    private static void clusterCommand(PostgresPrograms programs, String program, String... arguments) {
+        List<String> argv = new ArrayList<>(List.of(programs.program(program).toString()));
+        argv.addAll(List.of(arguments));
+        ExternalCommand command = ExternalCommand.of(argv).timeout(CLUSTER_COMMAND_LIMIT);
+        if (OsUser.isRoot()) {
+            // Its working directory must be one it may enter, not root's home.
+            command.asUser(CLUSTER_OS_USER).in(Path.of("/"));
+        }
+        command.run();
+    }
+
+    /** The cluster was new: stop it and remove its directory, so a failed restore leaves nothing behind. */
+    private static void removeCluster(PostgresPrograms programs, Path directory, boolean started,
+            RuntimeException failure) {
+        try {
+            if (started) {
+                clusterCommand(programs, "pg_ctl", "-D", directory.toString(), "-m", "immediate", "-w", "-t", "60",
+                        "stop");
+            }
+            ExternalCommand.of("rm", "-rf", "--", directory.toString()).timeout(CLUSTER_COMMAND_LIMIT).run();
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    private long stream(BackupId id, BackupManifest manifest, PostgresPrograms programs, List<String> connection,
+            Map<String, String> environment, PGPSecretKeyRing key, char[] passphrase, Path workDirectory,
+            PrintStream progress) {
+        StorageTarget target = store.target();
+        List<String> argv = new ArrayList<>(List.of(programs.program("pg_restore").toString(),
+                "--single-transaction", "--exit-on-error", "--no-owner", "--no-password"));
+        argv.addAll(connection);
+        Map<String, String> env = new HashMap<>(environment);
+        env.put("PGAPPNAME", "lifeboat-restore");
+        ProgressBar bar = new ProgressBar(progress, id, manifest.storedSize());
+        try (PgRestoreProcess restore = PgRestoreProcess.start(argv, env)) {
+            long plaintext;
+            try (OutputStream stdin = restore.stdin()) {
+                plaintext = DumpReader.copy(target, id, manifest, key, passphrase, workDirectory, stdin, false,
+                        bar::update);
+            } catch (DumpReader.SinkClosedException e) {
+                bar.end();
+                int exit = restore.awaitExit(Duration.ofMinutes(1));
+                throw new LifeboatException("pg_restore failed (exit " + exit + ")" + restore.lastLine(), e);
+            } catch (IOException | RuntimeException e) {
+                // Killed before its input ended, pg_restore never commits: its transaction rolls back.
+                restore.kill();
+                bar.end();
+                if (e instanceof LifeboatException l) {
+                    throw l;
+                }
+                throw new LifeboatException("cannot read backup " + id + " on " + target.name() + " ("
+                        + e.getMessage() + ")", e);
+            }
+            bar.end();
+            int exit = restore.awaitExit(PG_RESTORE_EXIT_LIMIT);
+            if (exit != 0) {
+                throw new LifeboatException("pg_restore failed (exit " + exit + ")" + restore.lastLine(),
+                        "nothing was restored: pg_restore ran in one transaction", null);
+            }
+            return plaintext;
+        }
+    }
+
+    /** One line redrawn with {@code \r}: {@code restoring 20261122T020000Z: 43% (1.2 GiB of 2.8 GiB stored) 61 MiB/s}. */
+    private static final class ProgressBar {
+        private final PrintStream out;
+        private final BackupId id;
+        private final long total;
+        private final long begin = System.nanoTime();
+        private long lastDraw;
+        private long read;
+        private boolean drawn;
+        private int width;
+
+        ProgressBar(PrintStream out, BackupId id, long total) {
+            this.out = out;
+            this.id = id;
+            this.total = total;
+        }
+
+        void update(long storedRead) {
+            read = storedRead;
+            if (out == null) {
+                return;
+            }
+            long now = System.nanoTime();
+            if (!drawn || now - lastDraw >= PROGRESS_INTERVAL_NANOS) {
+                draw(now);
+            }
+        }
+
+        void end() {
+            if (out != null) {
+                draw(System.nanoTime());
+                out.print('\n');
+                out.flush();
+            }
+        }
+
+        private void draw(long now) {
+            lastDraw = now;
+            drawn = true;
+            long percent = total == 0 ? 100 : read * 100 / total;
+            double seconds = Math.max(1e-3, (now - begin) / 1e9);
+            String rate = DataSize.ofBytes((long) (read / seconds)).approximate();
+            String line = String.format(Locale.ROOT, "restoring %s: %d%% (%s of %s stored) %s/s", id, percent,
+                    DataSize.ofBytes(read).approximate(), DataSize.ofBytes(total).approximate(), rate);
+            // Blanks over the rest of a longer line drawn before.
+            out.print("\r" + line + " ".repeat(Math.max(0, width - line.length())));
+            width = line.length();
+            out.flush();
+        }
+    }
+}

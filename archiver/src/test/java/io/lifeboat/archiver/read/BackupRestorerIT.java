@@ -1,0 +1,220 @@
+package io.lifeboat.archiver.read;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lifeboat.archiver.BackupId;
+import io.lifeboat.core.error.LifeboatException;
+import io.lifeboat.core.manifest.BackupManifest;
+import io.lifeboat.core.manifest.ManifestCodec;
+import io.lifeboat.core.process.ExternalCommand;
+import io.lifeboat.core.process.OsUser;
+import io.lifeboat.core.storage.BandwidthLimit;
+import io.lifeboat.core.storage.FilesystemTarget;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Restores of real backups from a filesystem target: all of the backup arrives, or nothing does. */
+class BackupRestorerIT {
+    private static final BackupId ID = BackupId.parse("20261122T020000Z").orElseThrow();
+    private static ArchivedDatabase source;
+    private static Map<String, String> sourceContent;
+    private static int databases;
+
+    @TempDir
+    Path dir;
+    private FilesystemTarget target;
+    private BackupStore store;
+    private Path newCluster;
+
+    @BeforeAll
+    static void startSource() throws Exception {
+        source = ArchivedDatabase.start();
+        try (Connection connection = source.cluster().connect(ArchivedDatabase.DATABASE)) {
+            sourceContent = ArchivedDatabase.contentOf(connection);
+        }
+    }
+
+    @AfterAll
+    static void stopSource() {
+        if (source != null) {
+            source.close();
+        }
+    }
+
+    @BeforeEach
+    void createTarget() throws Exception {
+        // The new cluster's directory lies under this one, which OS user postgres must be able to enter.
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        target = new FilesystemTarget("fs:local", dir.resolve("store"), BandwidthLimit.unlimited());
+        store = new BackupStore(target);
+        source.archive(store, ID);
+    }
+
+    @AfterEach
+    void stopNewCluster() {
+        if (newCluster != null && Files.exists(newCluster.resolve("postmaster.pid"))) {
+            ExternalCommand command = ExternalCommand.of(source.cluster().binDirectory().resolve("pg_ctl").toString(),
+                    "-D", newCluster.toString(), "-m", "immediate", "-w", "-t", "30", "stop")
+                    .timeout(Duration.ofSeconds(60)).in(Path.of("/"));
+            if (OsUser.isRoot()) {
+                command.asUser("postgres");
+            }
+            command.runAllowingFailure();
+        }
+    }
+
+    private StoredBackup backup() {
+        return store.find(Optional.of(ID.toString()));
+    }
+
+    private String emptyDatabase() {
+        String name = "restored_" + ++databases;
+        source.cluster().createDatabase(name);
+        return name;
+    }
+
+    private String connection(String database) {
+        return "host=127.0.0.1 port=" + source.cluster().port() + " user=postgres dbname=" + database;
+    }
+
+    private RestoreResult restoreInto(RestoreDestination destination, PrintStream progress) {
+        return new BackupRestorer(store).restore(backup(), destination, source.encryption().secretKeyRing(),
+                source.encryption().passphrase(), dir.resolve("work"), progress);
+    }
+
+    private void flipByte(String key, int at) throws Exception {
+        Path file = dir.resolve("store").resolve(key);
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[at] ^= 0x01;
+        Files.write(file, bytes);
+    }
+
+    private static Connection connect(int port, String database) throws Exception {
+        Properties properties = new Properties();
+        properties.setProperty("user", "postgres");
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, properties);
+    }
+
+    @Test
+    void verifiedBackup_restoresIntoANewClusterWithTheSourcesContent() throws Exception {
+        BackupVerifier verifier = new BackupVerifier(store, Clock.systemUTC());
+        assertThat(verifier.verify(backup(), Optional.of(source.signing().publicKeyRing())).problems()).isEmpty();
+        assertThat(verifier.verifyContent(backup(), Optional.of(source.signing().publicKeyRing()),
+                source.encryption().secretKeyRing(), source.encryption().passphrase(), dir.resolve("work")).problems())
+                .isEmpty();
+        newCluster = dir.resolve("restored");
+        int port = ArchivedDatabase.freePort();
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
+
+        RestoreResult result = restoreInto(new RestoreDestination.NewCluster(newCluster, port),
+                new PrintStream(progress, true, StandardCharsets.UTF_8));
+
+        assertThat(result.plaintextBytes()).isEqualTo(backup().manifest().orElseThrow().plaintextSize());
+        assertThat(result.destination()).isEqualTo("new cluster at " + newCluster + " on 127.0.0.1:" + port
+                + ", database shop");
+        try (Connection restored = connect(port, ArchivedDatabase.DATABASE)) {
+            assertThat(ArchivedDatabase.contentOf(restored)).isEqualTo(sourceContent);
+        }
+        String drawn = progress.toString(StandardCharsets.UTF_8);
+        assertThat(drawn).startsWith("\rrestoring 20261122T020000Z: ").endsWith("\n").doesNotContain("\n\r");
+        assertThat(drawn.strip()).containsPattern("restoring 20261122T020000Z: 100% \\((\\d+\\.\\d) MiB of \\1 MiB"
+                + " stored\\) [0-9.]+ [KMG]?i?B/s$");
+    }
+
+    @Test
+    void backup_restoresIntoAnExistingDatabaseWithTheSourcesContent() throws Exception {
+        String database = emptyDatabase();
+
+        RestoreResult result = restoreInto(new RestoreDestination.Database(connection(database)), null);
+
+        assertThat(result.destination()).isEqualTo("database " + connection(database));
+        try (Connection restored = source.cluster().connect(database)) {
+            assertThat(ArchivedDatabase.contentOf(restored)).isEqualTo(sourceContent);
+        }
+    }
+
+    @Test
+    void aMissingChunk_stopsTheRestoreBeforeAnythingIsWritten() throws Exception {
+        String database = emptyDatabase();
+        target.delete(ID + "/chunk-00003");
+
+        assertThatThrownBy(() -> restoreInto(new RestoreDestination.Database(connection(database)), null))
+                .isInstanceOf(LifeboatException.class)
+                .hasMessage("chunk 20261122T020000Z/chunk-00003 on fs:local is missing");
+        try (Connection restored = source.cluster().connect(database)) {
+            assertThat(ArchivedDatabase.publicTables(restored)).isZero();
+        }
+    }
+
+    @Test
+    void aCorruptMiddleChunk_rollsTheRestoreBack() throws Exception {
+        String database = emptyDatabase();
+        flipByte(ID + "/chunk-00003", 4096);
+
+        assertThatThrownBy(() -> restoreInto(new RestoreDestination.Database(connection(database)), null))
+                .isInstanceOf(LifeboatException.class)
+                .hasMessage("chunk 20261122T020000Z/chunk-00003 on fs:local is corrupt (sha256 mismatch)");
+        try (Connection restored = source.cluster().connect(database)) {
+            assertThat(ArchivedDatabase.publicTables(restored)).isZero();
+        }
+    }
+
+    @Test
+    void aDumpThatDiffersFromTheManifest_isNeverCommitted() throws Exception {
+        String database = emptyDatabase();
+        BackupManifest good = backup().manifest().orElseThrow();
+        BackupManifest wrong = new BackupManifest(good.formatVersion(), good.id(), good.startedAt(), good.finishedAt(),
+                good.source(), good.masterLsn(), good.dumpFormat(), good.stages(), good.compressionLevel(),
+                good.recipients(), good.chunks(), good.plaintextSize(), "0".repeat(64), good.lifeboatVersion());
+        store.publish(ID, ManifestCodec.encode(wrong), Optional.empty());
+
+        // Every chunk is intact and the whole dump decodes: only the held-back end keeps pg_restore from committing.
+        assertThatThrownBy(() -> restoreInto(new RestoreDestination.Database(connection(database)), null))
+                .isInstanceOf(LifeboatException.class)
+                .hasMessage("dump of backup 20261122T020000Z on fs:local does not match the manifest's sha256");
+        try (Connection restored = source.cluster().connect(database)) {
+            assertThat(ArchivedDatabase.publicTables(restored)).isZero();
+        }
+    }
+
+    @Test
+    void aCorruptMiddleChunk_removesTheNewClusterAgain() throws Exception {
+        flipByte(ID + "/chunk-00003", 4096);
+        newCluster = dir.resolve("restored");
+
+        assertThatThrownBy(() -> restoreInto(new RestoreDestination.NewCluster(newCluster,
+                ArchivedDatabase.freePort()), null))
+                .isInstanceOf(LifeboatException.class)
+                .hasMessage("chunk 20261122T020000Z/chunk-00003 on fs:local is corrupt (sha256 mismatch)");
+        assertThat(newCluster).doesNotExist();
+    }
+
+    @Test
+    void aNonEmptyDirectory_isRefusedAsANewCluster() throws Exception {
+        Path occupied = Files.createDirectories(dir.resolve("occupied"));
+        Files.writeString(occupied.resolve("keep-me"), "data");
+
+        assertThatThrownBy(() -> restoreInto(new RestoreDestination.NewCluster(occupied, 5433), null))
+                .isInstanceOf(LifeboatException.class)
+                .hasMessage("restore destination " + occupied + " is not empty");
+        assertThat(occupied.resolve("keep-me")).exists();
+    }
+}
