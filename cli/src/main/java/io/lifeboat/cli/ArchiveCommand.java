@@ -116,6 +116,149 @@ final class ArchiveCommand extends CommandGroup {
         }
     }
 
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = {"Check a backup (default: the newest) without the private key: manifest, signature, every",
+                "chunk's size and SHA-256. With --content also decrypt and decompress it end to end and let",
+                "pg_restore --list read it. Exit 2 when anything is wrong."})
+    int verify(@Parameters(arity = "0..1", paramLabel = "ID") String id,
+            @Option(names = "--target", paramLabel = "NAME", description = "Default: the first target.") String name,
+            @Option(names = "--signer", paramLabel = "FILE",
+                    description = "Public key the manifest must be signed with (default: from archive.signing_key).")
+            java.nio.file.Path signerFile,
+            @Option(names = "--content", description = "Also read the dump end to end (needs --key).") boolean content,
+            @Option(names = "--key", paramLabel = "FILE", description = "The private key file.") java.nio.file.Path keyFile,
+            @Option(names = "--passphrase-file", paramLabel = "FILE",
+                    description = "Its passphrase (default: asked on the terminal).") java.nio.file.Path passphraseFile) {
+        ArchiveConfig config = root.loadConfig().config().archive();
+        try (StorageTarget target = open(config, name)) {
+            BackupStore store = new BackupStore(target);
+            StoredBackup backup = store.find(Optional.ofNullable(id));
+            Optional<org.bouncycastle.openpgp.PGPPublicKeyRing> signer = signer(config, signerFile);
+            io.lifeboat.archiver.read.BackupVerifier verifier = new io.lifeboat.archiver.read.BackupVerifier(store, clock);
+            io.lifeboat.archiver.read.VerifyReport report;
+            if (content) {
+                PrivateKey key = PrivateKey.read(keyFile, passphraseFile, spec);
+                report = verifier.verifyContent(backup, signer, key.ring(), key.passphrase(), config.workDirectory());
+            } else {
+                report = verifier.verify(backup, signer);
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            if (report.ok()) {
+                out.println("backup " + backup.id() + " on " + target.name() + ": verified" + (report.contentChecked()
+                        ? " (content read end to end)" : " (" + backup.manifest().orElseThrow().chunks().size()
+                        + " chunks, hashes match)") + " in " + report.millis() + " ms");
+            } else {
+                out.println("backup " + backup.id() + " on " + target.name() + ": CORRUPT");
+                report.problems().forEach(problem -> out.println("  " + problem));
+            }
+            out.flush();
+            return report.ok() ? ExitCode.OK.code() : ExitCode.ERROR.code();
+        }
+    }
+
+    @Command(name = "restore", mixinStandardHelpOptions = true,
+            description = {"Download, check each chunk's hash before use, decrypt, decompress and feed pg_restore in one",
+                "transaction: a missing or corrupt chunk stops it with nothing written to the destination."})
+    int restore(@Parameters(paramLabel = "ID") String id,
+            @Option(names = "--to", paramLabel = "CONNECTION",
+                    description = "An existing database, as a libpq connection string or URI.") String connection,
+            @Option(names = "--new-cluster", paramLabel = "DIR", description = "initdb a new cluster here and start it.")
+            java.nio.file.Path newCluster,
+            @Option(names = "--port", paramLabel = "P", description = "Port of the new cluster.") Integer port,
+            @Option(names = "--target", paramLabel = "NAME", description = "Default: the first target.") String name,
+            @Option(names = "--key", required = true, paramLabel = "FILE", description = "The private key file.")
+            java.nio.file.Path keyFile,
+            @Option(names = "--passphrase-file", paramLabel = "FILE",
+                    description = "Its passphrase (default: asked on the terminal).") java.nio.file.Path passphraseFile) {
+        if ((connection == null) == (newCluster == null)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "give exactly one of --to CONNECTION and --new-cluster DIR");
+        }
+        if (newCluster != null && port == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--new-cluster needs --port");
+        }
+        ArchiveConfig config = root.loadConfig().config().archive();
+        PrivateKey key = PrivateKey.read(keyFile, passphraseFile, spec);
+        try (StorageTarget target = open(config, name)) {
+            BackupStore store = new BackupStore(target);
+            StoredBackup backup = store.find(Optional.of(id));
+            io.lifeboat.archiver.read.RestoreDestination destination = connection != null
+                    ? new io.lifeboat.archiver.read.RestoreDestination.Database(connection)
+                    : new io.lifeboat.archiver.read.RestoreDestination.NewCluster(newCluster.toAbsolutePath(), port);
+            io.lifeboat.archiver.read.RestoreResult result = new io.lifeboat.archiver.read.BackupRestorer(store)
+                    .restore(backup, destination, key.ring(), key.passphrase(), config.workDirectory(),
+                            System.console() != null ? System.err : null);
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf("backup %s restored from %s into %s: %s of dump in %.1f s (master LSN %s)%n", backup.id(),
+                    target.name(), result.destination(), DataSize.ofBytes(result.plaintextBytes()).approximate(),
+                    result.elapsed().toMillis() / 1000.0, backup.manifest().orElseThrow().masterLsn());
+            out.flush();
+            return ExitCode.OK.code();
+        }
+    }
+
+    @Command(name = "prune", mixinStandardHelpOptions = true,
+            description = {"Apply archive.retention to each target (or one): keep what the schedule keeps, never the",
+                "newest verified backup; delete corrupt ones and incomplete ones abandoned for over 6 h."})
+    int prune(@Option(names = "--dry-run", description = "Only show what would be kept and deleted.") boolean dryRun,
+            @Option(names = "--target", paramLabel = "NAME", description = "Default: every target.") String name) {
+        ArchiveConfig config = root.loadConfig().config().archive();
+        List<String> names = name != null ? List.of(name)
+                : config.targets().stream().map(io.lifeboat.core.config.ArchiveTarget::name).toList();
+        PrintWriter out = spec.commandLine().getOut();
+        for (String each : names) {
+            try (StorageTarget target = open(config, each)) {
+                io.lifeboat.archiver.retention.BackupPruner pruner =
+                        new io.lifeboat.archiver.retention.BackupPruner(config.retention(), new BackupStore(target));
+                for (io.lifeboat.archiver.retention.BackupPruner.Decision decision : dryRun
+                        ? pruner.plan(clock.instant()) : pruner.prune(clock.instant())) {
+                    String verb = decision.keep() ? "keep  " : dryRun ? "would delete" : "deleted";
+                    out.println(target.name() + ": " + verb + " " + decision.backup().id() + ": " + decision.reason());
+                }
+            }
+        }
+        out.flush();
+        return ExitCode.OK.code();
+    }
+
+    private static Optional<org.bouncycastle.openpgp.PGPPublicKeyRing> signer(ArchiveConfig config,
+            java.nio.file.Path signerFile) {
+        if (signerFile != null) {
+            return Optional.of(io.lifeboat.core.openpgp.PublicKeyFile.rings(signerFile).get(0));
+        }
+        return config.signingKey().map(file -> {
+            org.bouncycastle.openpgp.PGPSecretKeyRing ring = io.lifeboat.core.openpgp.SecretKeyFile.read(file,
+                    config.signingPassphrase().map(secret -> secret.reveal().toCharArray()).orElse(new char[0]));
+            List<org.bouncycastle.openpgp.PGPPublicKey> keys = new ArrayList<>();
+            ring.getPublicKeys().forEachRemaining(keys::add);
+            return new org.bouncycastle.openpgp.PGPPublicKeyRing(keys);
+        });
+    }
+
+    /** The private key for decryption, with its passphrase from a file or the terminal, never from argv. */
+    record PrivateKey(org.bouncycastle.openpgp.PGPSecretKeyRing ring, char[] passphrase) {
+        static PrivateKey read(java.nio.file.Path keyFile, java.nio.file.Path passphraseFile,
+                picocli.CommandLine.Model.CommandSpec spec) {
+            if (keyFile == null) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--key FILE is required here");
+            }
+            char[] passphrase;
+            if (passphraseFile != null) {
+                try {
+                    passphrase = java.nio.file.Files.readString(passphraseFile).strip().toCharArray();
+                } catch (java.io.IOException e) {
+                    throw new LifeboatException("cannot read the passphrase file " + passphraseFile + " ("
+                            + e.getMessage() + ")", e);
+                }
+            } else if (System.console() != null) {
+                passphrase = System.console().readPassword("passphrase for %s: ", keyFile);
+            } else {
+                passphrase = new char[0];
+            }
+            return new PrivateKey(io.lifeboat.core.openpgp.SecretKeyFile.read(keyFile, passphrase), passphrase);
+        }
+    }
+
     static StorageTarget open(ArchiveConfig config, String name) {
         if (config.targets().isEmpty()) {
             throw new LifeboatException("archive.targets is empty");

@@ -122,7 +122,7 @@ class ArchiveCommandsIT {
         assertThat(run.exitCode()).as(run.err()).isZero();
         String lsn = value(standby, "SELECT lsn::text FROM lifeboat.applied_position");
         assertThat(run.out()).matches("(?s)backup \\d{8}T\\d{6}Z: \\d.* dump stored as .* in \\d+ chunks on s3:primary in"
-                + " [0-9.]+ s \\(master LSN " + java.util.regex.Pattern.quote(lsn) + "\\)\n  copied to offsite\n");
+                + " [0-9.]+ s \\(master LSN " + java.util.regex.Pattern.quote(lsn) + "\\)\n  copied to fs:offsite\n");
         String id = run.out().split(" ")[1].replace(":", "");
 
         CommandRun list = CommandRun.of("-c", config.toString(), "archive", "list");
@@ -132,6 +132,90 @@ class ArchiveCommandsIT {
         assertThat(offsite.out().lines().toList()).anyMatch(l -> l.startsWith(id) && l.endsWith("complete"));
         assertThat(dir.resolve("offsite").resolve(id).resolve("manifest.json")).exists();
         assertThat(dir.resolve("offsite").resolve(id).resolve("chunk-00003")).exists();
+    }
+
+    @Test
+    void verifyRestoreAndPrune_roundTripIntoANewCluster() throws Exception {
+        CommandRun run = CommandRun.of("-c", config.toString(), "archive", "run");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        String id = run.out().split(" ")[1].replace(":", "");
+        keys.writeArmoredSecretKey(dir.resolve("backup.key.asc"));
+        Files.writeString(dir.resolve("passphrase"), "correct horse\n");
+
+        CommandRun verify = CommandRun.of("-c", config.toString(), "archive", "verify", id);
+        assertThat(verify.exitCode()).as(verify.out() + verify.err()).isZero();
+        assertThat(verify.out()).startsWith("backup " + id + " on s3:primary: verified (");
+        CommandRun content = CommandRun.of("-c", config.toString(), "archive", "verify", id, "--target", "offsite",
+                "--content", "--key", dir.resolve("backup.key.asc").toString(), "--passphrase-file",
+                dir.resolve("passphrase").toString());
+        assertThat(content.exitCode()).as(content.out() + content.err()).isZero();
+        assertThat(content.out()).contains("verified (content read end to end)");
+        assertThat(CommandRun.of("-c", config.toString(), "archive", "list").out()).contains(" verified");
+
+        // The new cluster's directory must be reachable by the postgres OS user; JUnit's temp dir is root-only.
+        Path parent = Files.createTempDirectory(Path.of("/tmp"), "lifeboat-restore-");
+        Files.setPosixFilePermissions(parent, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path restored = parent.resolve("restored-" + id);
+        int port;
+        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = socket.getLocalPort();
+        }
+        CommandRun restore = CommandRun.of("-c", config.toString(), "archive", "restore", id, "--new-cluster",
+                restored.toString(), "--port", Integer.toString(port), "--key", dir.resolve("backup.key.asc").toString(),
+                "--passphrase-file", dir.resolve("passphrase").toString());
+        assertThat(restore.exitCode()).as(restore.err()).isZero();
+        assertThat(restore.out()).startsWith("backup " + id + " restored from s3:primary into ");
+        try {
+            var user = new java.util.Properties();
+            user.setProperty("user", "postgres");
+            try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/app", user);
+                 var st = c.createStatement(); var rs = st.executeQuery(TABLE_MD5)) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo(value(standby, TABLE_MD5));
+            }
+        } finally {
+            io.lifeboat.core.process.ExternalCommand.of("/usr/lib/postgresql/15/bin/pg_ctl", "-D",
+                    restored.toString(), "-m", "immediate", "stop").asUser("postgres")
+                    .timeout(java.time.Duration.ofSeconds(60)).runAllowingFailure();
+            io.lifeboat.core.process.ExternalCommand.of("rm", "-rf", parent.toString())
+                    .timeout(java.time.Duration.ofSeconds(60)).runAllowingFailure();
+        }
+
+        Path chunk = dir.resolve("offsite").resolve(id).resolve("chunk-00002");
+        byte[] bytes = Files.readAllBytes(chunk);
+        bytes[bytes.length / 2] ^= 0x01;
+        Files.write(chunk, bytes);
+        CommandRun corrupt = CommandRun.of("-c", config.toString(), "archive", "verify", id, "--target", "offsite");
+        assertThat(corrupt.exitCode()).isEqualTo(2);
+        assertThat(corrupt.out()).isEqualTo("backup " + id + " on fs:offsite: CORRUPT\n  chunk " + id
+                + "/chunk-00002 on fs:offsite is corrupt (sha256 mismatch)\n");
+
+        CommandRun prune = CommandRun.of("-c", config.toString(), "archive", "prune", "--dry-run", "--target", "primary");
+        assertThat(prune.exitCode()).isZero();
+        assertThat(prune.out().lines().toList()).anyMatch(l -> l.startsWith("s3:primary: keep   " + id + ": "));
+    }
+
+    @Test
+    void aHumanWithoutLifeboat_readsTheChunksWithCatGpgAndZstd() throws Exception {
+        CommandRun run = CommandRun.of("-c", config.toString(), "archive", "run");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        String id = run.out().split(" ")[1].replace(":", "");
+        Path home = Files.createTempDirectory("gnupg-");
+        Files.setPosixFilePermissions(home, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        keys.writeArmoredSecretKey(dir.resolve("human.key.asc"));
+        Files.writeString(dir.resolve("human.pass"), "correct horse");
+        String script = String.join(" && ",
+                "gpg --batch --quiet --pinentry-mode loopback --passphrase-file " + dir.resolve("human.pass")
+                        + " --import " + dir.resolve("human.key.asc"),
+                "cat " + dir.resolve("offsite").resolve(id) + "/chunk-* | gpg --batch --quiet --pinentry-mode loopback"
+                        + " --passphrase-file " + dir.resolve("human.pass") + " --decrypt | zstd -dc > "
+                        + dir.resolve("human.dump"),
+                "/usr/lib/postgresql/15/bin/pg_restore --list " + dir.resolve("human.dump")
+                        + " | grep -c 'TABLE DATA public notes'");
+        var result = io.lifeboat.core.process.ExternalCommand.of("bash", "-o", "pipefail", "-c", script)
+                .env("GNUPGHOME", home.toString()).timeout(java.time.Duration.ofMinutes(2)).runAllowingFailure();
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(result.stdout().strip()).isEqualTo("1");
     }
 
     @Test

@@ -23,7 +23,7 @@ public final class StorageTargets {
     public static StorageTarget open(ArchiveConfig config, ArchiveTarget target) {
         BandwidthLimit bandwidth = config.bandwidth().map(BandwidthLimit::perSecond).orElse(BandwidthLimit.unlimited());
         if (target instanceof ArchiveTarget.Filesystem fs) {
-            return new FilesystemTarget(fs.name(), fs.path(), bandwidth);
+            return new FilesystemTarget("fs:" + fs.name(), fs.path(), bandwidth);
         }
         // ArchiveTarget is sealed: a target is a filesystem or S3.
         ArchiveTarget.S3 s3 = (ArchiveTarget.S3) target;
