@@ -15,6 +15,8 @@
 #   - pg_dump -Fc -Z0 | zstd -T2 -3 | gpg --compress-algo none --encrypt | split -b 4G   (for reference)
 #   - lifeboat archive run to a filesystem target         (the pipeline's own speed), with its peak RSS
 #   - lifeboat archive run to the local S3 server         (reported; the server competes for the same 2 cores)
+# Then restore: `lifeboat archive restore` of the last filesystem backup against `pg_restore -j 2` from a local,
+# unencrypted custom-format dump file, each into a fresh database on the master's server (goal: <= 1.2x).
 # Goals: Lifeboat to the filesystem target <= 1.5x the floor, >= 3x faster than the gpg pipeline, peak RSS <= 512 MB
 # and unchanged between the scales (4x the data).
 # Results are lines `name: value unit` on stdout; progress goes to stderr.
@@ -50,6 +52,8 @@ mkdir -m 700 "$GNUPGHOME"
 gpg --batch --quiet --passphrase '' --quick-gen-key 'Lifeboat Bench <bench@example.invalid>' default default never 2>/dev/null
 KEY=$(gpg --batch --with-colons --list-keys bench@example.invalid | awk -F: '/^fpr/ { print $10; exit }')
 gpg --batch --armor --export "$KEY" >"$TMP/bench.pub.asc"
+gpg --batch --armor --pinentry-mode loopback --passphrase '' --export-secret-keys "$KEY" >"$TMP/bench.key.asc"
+: >"$TMP/bench.pass"
 log "gpg key $KEY"
 
 timed() { # seconds of one shell pipeline
@@ -134,6 +138,24 @@ replication: {slot: $SLOT, publication: lifeboat_bench}"
         lbs3+=("$(calc "$t1 - $t0" 2)")
         log "round $i: floor ${floor[-1]}s, pg_dump -Fc ${pgz[-1]}s, gpg pipeline ${gpgp[-1]}s, zstd|gpg ${zgpg[-1]}s, lifeboat fs ${lbfs[-1]}s (RSS ${rss[-1]} MB), s3 ${lbs3[-1]}s"
     done
+    # restore: lifeboat archive restore (the last filesystem backup) against pg_restore -j 2 from a local,
+    # unencrypted custom-format dump file, each into a fresh database on the master's server
+    $DUMP >"$TMP/local.dump"
+    id=$(awk '{ sub(":", "", $2); print $2; exit }' "$TMP/archive-fs.out")
+    pgr=(); lbr=()
+    for i in $(seq 1 "$REPEAT"); do
+        sql_db "$M" postgres "drop database if exists r_pg; create database r_pg"
+        pgr+=("$(timed "$PGBIN/pg_restore -j 2 -h $TMP/$M -p ${PORT[$M]} -U postgres -d r_pg $TMP/local.dump")")
+        sql_db "$M" postgres "drop database if exists r_lb; create database r_lb"
+        lbr+=("$(timed "java ${LIFEBOAT_JAVA_OPTS:-} -jar $TMP/lifeboat/lifeboat.jar -c $TMP/fs-$SCALE.yml archive restore $id --to 'host=$TMP/$M port=${PORT[$M]} user=postgres dbname=r_lb' --key $TMP/bench.key.asc --passphrase-file $TMP/bench.pass")")
+        [[ $(sql_db "$M" r_lb "select count(*) from pgbench_accounts") == $(( 100000 * SCALE )) ]] || die "the restored database is incomplete"
+        log "restore round $i: pg_restore -j 2 ${pgr[-1]}s, lifeboat archive restore ${lbr[-1]}s"
+    done
+    sql_db "$M" postgres "drop database r_pg; drop database r_lb"
+    rm -f "$TMP/local.dump"
+    result "pg_restore_j2_local_file_s$SCALE" "$(median "${pgr[@]}")" s
+    result "lifeboat_archive_restore_s$SCALE" "$(median "${lbr[@]}")" s
+    result "lifeboat_restore_vs_pg_restore_j2_s$SCALE" "$(calc "$(median "${lbr[@]}") / $(median "${pgr[@]}")" 2)" "x (goal <= 1.2)"
     f=$(median "${floor[@]}"); g=$(median "${gpgp[@]}"); l=$(median "${lbfs[@]}")
     result "floor_pg_dump_Z0_s$SCALE" "$f" s
     result "pg_dump_Fc_s$SCALE" "$(median "${pgz[@]}")" s
