@@ -212,8 +212,17 @@ class ArchiveCommandsIT {
                         + dir.resolve("human.dump"),
                 "/usr/lib/postgresql/15/bin/pg_restore --list " + dir.resolve("human.dump")
                         + " | grep -c 'TABLE DATA public notes'");
-        var result = io.lifeboat.core.process.ExternalCommand.of("bash", "-o", "pipefail", "-c", script)
-                .env("GNUPGHOME", home.toString()).timeout(java.time.Duration.ofMinutes(2)).runAllowingFailure();
+        io.lifeboat.core.process.ExternalCommand.Result result;
+        try {
+            result = io.lifeboat.core.process.ExternalCommand.of("bash", "-o", "pipefail", "-c", script)
+                    .env("GNUPGHOME", home.toString()).timeout(java.time.Duration.ofMinutes(2)).runAllowingFailure();
+        } finally {
+            // gpg starts an agent for the home directory; it must not outlive the test.
+            io.lifeboat.core.process.ExternalCommand.of("gpgconf", "--kill", "all").env("GNUPGHOME", home.toString())
+                    .timeout(java.time.Duration.ofSeconds(30)).runAllowingFailure();
+            io.lifeboat.core.process.ExternalCommand.of("rm", "-rf", home.toString())
+                    .timeout(java.time.Duration.ofSeconds(30)).runAllowingFailure();
+        }
         assertThat(result.exitCode()).as(result.stderr()).isZero();
         assertThat(result.stdout().strip()).isEqualTo("1");
     }
