@@ -119,7 +119,7 @@ replication: {slot: $SLOT, publication: lifeboat_bench}"
         gpgp+=("$(timed "$DUMP | gpg --batch --trust-model always --encrypt -r $KEY | split -b 4G - $TMP/split/x")")
         rm -rf "$TMP/split"; mkdir "$TMP/split"
         zgpg+=("$(timed "$DUMP -Z0 | zstd -q -T2 -$LEVEL | gpg --batch --trust-model always --compress-algo none --encrypt -r $KEY | split -b 4G - $TMP/split/x")")
-        rm -rf "$TMP/split" "$TMP/fs-target"
+        rm -rf "$TMP/split" "$TMP/fs-target"; mkdir "$TMP/fs-target"   # a target must exist before a run
         printf '%s\narchive:\n  compression_level: %s\n  recipients: [%s]\n  targets:\n    - {name: local, type: filesystem, path: %s}\n' \
             "$base" "$LEVEL" "$TMP/bench.pub.asc" "$TMP/fs-target" >"$TMP/fs-$SCALE.yml"
         t0=$(now)

@@ -43,7 +43,7 @@ public final class ManifestSignature {
         try {
             PGPSignatureGenerator generator = new PGPSignatureGenerator(
                     new JcaPGPContentSignerBuilder(key.getPublicKey().getAlgorithm(), HashAlgorithmTags.SHA256)
-                            .setProvider(OpenPgp.PROVIDER), key.getPublicKey());
+                            .setProvider(OpenPgp.provider()), key.getPublicKey());
             generator.init(PGPSignature.BINARY_DOCUMENT, privateKey);
             generator.update(manifest);
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -72,7 +72,7 @@ public final class ManifestSignature {
                     "check the signing public key given for verification", null);
         }
         try {
-            sig.init(new JcaPGPContentVerifierBuilderProvider().setProvider(OpenPgp.PROVIDER), key);
+            sig.init(new JcaPGPContentVerifierBuilderProvider().setProvider(OpenPgp.provider()), key);
             sig.update(manifest);
             if (!sig.verify()) {
                 throw new LifeboatException("manifest " + origin + ": signature does not match (manifest altered)",

@@ -10,10 +10,20 @@ import org.bouncycastle.openpgp.PGPPublicKey;
  * the JDK's AES, which is three times faster), and key names written the way gpg prints them.
  */
 public final class OpenPgp {
-    /** Not registered with {@link java.security.Security}: passed explicitly so nothing else changes provider. */
-    public static final Provider PROVIDER = new BouncyCastleProvider();
-
     private OpenPgp() {
+    }
+
+    /**
+     * BouncyCastle's provider, built on first use: building it costs about half a second of CPU (thousands of
+     * algorithm entries), which an archive run, encrypting to a public key only, never needs to pay. Not
+     * registered with {@link java.security.Security}: passed explicitly so nothing else changes provider.
+     */
+    public static Provider provider() {
+        return Holder.PROVIDER;
+    }
+
+    private static final class Holder {
+        static final Provider PROVIDER = new BouncyCastleProvider();
     }
 
     /** 40 (v4) or 64 (v6) upper-case hex digits, as {@code gpg --list-keys} prints them. */

@@ -73,8 +73,8 @@ public final class SecretKeyFile {
     public static PGPPrivateKey privateKey(PGPSecretKeyRing ring, PGPSecretKey key, char[] passphrase) {
         try {
             PBESecretKeyDecryptor decryptor = new JcePBESecretKeyDecryptorBuilder(
-                    new JcaPGPDigestCalculatorProviderBuilder().setProvider(OpenPgp.PROVIDER).build())
-                    .setProvider(OpenPgp.PROVIDER).build(passphrase);
+                    new JcaPGPDigestCalculatorProviderBuilder().setProvider(OpenPgp.provider()).build())
+                    .setProvider(OpenPgp.provider()).build(passphrase);
             return key.extractPrivateKey(decryptor);
         } catch (PGPException e) {
             throw new LifeboatException("wrong passphrase for key " + OpenPgp.fingerprint(ring.getPublicKey()),

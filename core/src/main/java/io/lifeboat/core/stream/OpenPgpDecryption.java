@@ -76,7 +76,7 @@ public final class OpenPgpDecryption implements Decoding {
         }
         PGPPrivateKey privateKey = SecretKeyFile.privateKey(ring, secretKey, passphrase);
         PublicKeyDataDecryptorFactory decryptor = new JcePublicKeyDataDecryptorFactoryBuilder()
-                .setProvider(OpenPgp.PROVIDER).setContentProvider("SunJCE").build(privateKey);
+                .setProvider(OpenPgp.provider()).setContentProvider("SunJCE").build(privateKey);
         try {
             InputStream clear = data.getDataStream(decryptor);
             return new CheckedLiteral(literal(new JcaPGPObjectFactory(clear)).getInputStream(), data);

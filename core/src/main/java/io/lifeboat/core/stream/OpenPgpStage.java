@@ -13,8 +13,8 @@ import org.bouncycastle.openpgp.PGPException;
 import org.bouncycastle.openpgp.PGPLiteralData;
 import org.bouncycastle.openpgp.PGPLiteralDataGenerator;
 import org.bouncycastle.openpgp.PGPPublicKey;
+import org.bouncycastle.openpgp.operator.bc.BcPublicKeyKeyEncryptionMethodGenerator;
 import org.bouncycastle.openpgp.operator.jcajce.JcePGPDataEncryptorBuilder;
-import org.bouncycastle.openpgp.operator.jcajce.JcePublicKeyKeyEncryptionMethodGenerator;
 
 /**
  * OpenPGP encryption to one or more public keys: AES-256 in a version 1 SEIPD packet with the integrity (MDC)
@@ -23,7 +23,7 @@ import org.bouncycastle.openpgp.operator.jcajce.JcePublicKeyKeyEncryptionMethodG
  * arrives zstd-compressed already.
  *
  * <p>The content is encrypted with the JDK's AES (three times BouncyCastle's lightweight one); only the session
- * key is wrapped with BouncyCastle's provider.
+ * key is wrapped, with BouncyCastle's lightweight API, so an archive run never builds BouncyCastle's provider.
  */
 public final class OpenPgpStage implements Stage {
     private static final int PACKET_BUFFER_BYTES = 1 << 16;
@@ -60,8 +60,8 @@ public final class OpenPgpStage implements Stage {
                         .setWithIntegrityPacket(true)
                         .setSecureRandom(RANDOM));
         for (PGPPublicKey key : recipients) {
-            encryption.addMethod(new JcePublicKeyKeyEncryptionMethodGenerator(key)
-                    .setProvider(OpenPgp.PROVIDER).setSecureRandom(RANDOM));
+            // BouncyCastle's lightweight API wraps the session key: once per run, and it needs no JCA provider.
+            encryption.addMethod(new BcPublicKeyKeyEncryptionMethodGenerator(key).setSecureRandom(RANDOM));
         }
         OutputStream encrypted;
         try {

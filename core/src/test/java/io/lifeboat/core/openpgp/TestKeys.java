@@ -65,7 +65,7 @@ public final class TestKeys {
             Date when = new Date(created.toEpochMilli() / 1000 * 1000);
             PGPKeyPair primary = pair("Ed25519", PublicKeyAlgorithmTags.EDDSA_LEGACY, when);
             PGPDigestCalculatorProvider digests = new JcaPGPDigestCalculatorProviderBuilder()
-                    .setProvider(OpenPgp.PROVIDER).build();
+                    .setProvider(OpenPgp.provider()).build();
             PGPSignatureSubpacketGenerator primaryPackets = new PGPSignatureSubpacketGenerator();
             primaryPackets.setKeyFlags(false, KeyFlags.CERTIFY_OTHER | KeyFlags.SIGN_DATA);
             if (validFor != null) {
@@ -75,9 +75,9 @@ public final class TestKeys {
                     "Lifeboat Test <test@lifeboat.invalid>", digests.get(HashAlgorithmTags.SHA1),
                     primaryPackets.generate(), null,
                     new JcaPGPContentSignerBuilder(primary.getPublicKey().getAlgorithm(), HashAlgorithmTags.SHA256)
-                            .setProvider(OpenPgp.PROVIDER),
+                            .setProvider(OpenPgp.provider()),
                     new JcePBESecretKeyEncryptorBuilder(SymmetricKeyAlgorithmTags.AES_256,
-                            digests.get(HashAlgorithmTags.SHA256), 0x60).setProvider(OpenPgp.PROVIDER).build(PASSPHRASE));
+                            digests.get(HashAlgorithmTags.SHA256), 0x60).setProvider(OpenPgp.provider()).build(PASSPHRASE));
             if (withEncryption) {
                 PGPSignatureSubpacketGenerator subkeyPackets = new PGPSignatureSubpacketGenerator();
                 subkeyPackets.setKeyFlags(false, KeyFlags.ENCRYPT_COMMS | KeyFlags.ENCRYPT_STORAGE);
@@ -91,7 +91,7 @@ public final class TestKeys {
 
     private static PGPKeyPair pair(String curve, int algorithm, Date created)
             throws GeneralSecurityException, PGPException {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance(curve, OpenPgp.PROVIDER);
+        KeyPairGenerator generator = KeyPairGenerator.getInstance(curve, OpenPgp.provider());
         return new JcaPGPKeyPair(PublicKeyPacket.VERSION_4, algorithm, generator.generateKeyPair(), created);
     }
 
@@ -99,11 +99,11 @@ public final class TestKeys {
     public PGPPublicKeyRing revokedPublicRing() {
         try {
             PGPPrivateKey privateKey = secretRing.getSecretKey().extractPrivateKey(
-                    new JcePBESecretKeyDecryptorBuilder().setProvider(OpenPgp.PROVIDER).build(PASSPHRASE));
+                    new JcePBESecretKeyDecryptorBuilder().setProvider(OpenPgp.provider()).build(PASSPHRASE));
             PGPPublicKey primary = publicRing.getPublicKey();
             PGPSignatureGenerator generator = new PGPSignatureGenerator(
                     new JcaPGPContentSignerBuilder(primary.getAlgorithm(), HashAlgorithmTags.SHA256)
-                            .setProvider(OpenPgp.PROVIDER), primary);
+                            .setProvider(OpenPgp.provider()), primary);
             generator.init(PGPSignature.KEY_REVOCATION, privateKey);
             PGPPublicKey revoked = PGPPublicKey.addCertification(primary, generator.generateCertification(primary));
             return PGPPublicKeyRing.insertPublicKey(publicRing, revoked);
