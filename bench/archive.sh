@@ -25,7 +25,7 @@ export LC_ALL=C TZ=UTC
 
 SCALES=${SCALES:-"25 100"}
 REPEAT=${REPEAT:-3}
-LEVEL=${LEVEL:-3}                           # archive.compression_level (zstd)
+LEVEL=${LEVEL:-1}                           # archive.compression_level (zstd; 1 is the default)
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 CMD_TIMEOUT=${CMD_TIMEOUT:-1800}
 KEEP_TMP=${KEEP_TMP:-0}
@@ -102,7 +102,7 @@ standby: {host: 127.0.0.1, port: ${PORT[$S]}, database: bench, user: postgres, s
 replication: {slot: $SLOT, publication: lifeboat_bench}"
     printf '%s\n' "$base" >"$CFG"
     log "scale $SCALE: lifeboat sync run (initial copy to the standby)"
-    java -jar "$TMP/lifeboat/lifeboat.jar" -c "$CFG" sync run >"$TMP/lifeboat-sync-$SCALE.log" 2>&1 &
+    java $LB_JVM -jar "$TMP/lifeboat/lifeboat.jar" -c "$CFG" sync run >"$TMP/lifeboat-sync-$SCALE.log" 2>&1 &
     LB_PID=$!
     applied() { [[ $(sql "$S" "select count(*) from lifeboat.applied_position where slot_name = '$SLOT'" 2>/dev/null) == 1 ]]; }
     wait_until 1800 "the initial sync" applied
@@ -123,7 +123,7 @@ replication: {slot: $SLOT, publication: lifeboat_bench}"
         printf '%s\narchive:\n  compression_level: %s\n  recipients: [%s]\n  targets:\n    - {name: local, type: filesystem, path: %s}\n' \
             "$base" "$LEVEL" "$TMP/bench.pub.asc" "$TMP/fs-target" >"$TMP/fs-$SCALE.yml"
         t0=$(now)
-        /usr/bin/time -f '%M' -o "$TMP/rss" java ${LIFEBOAT_JAVA_OPTS:-} -jar "$TMP/lifeboat/lifeboat.jar" -c "$TMP/fs-$SCALE.yml" archive run \
+        /usr/bin/time -f '%M' -o "$TMP/rss" java $LB_JVM -jar "$TMP/lifeboat/lifeboat.jar" -c "$TMP/fs-$SCALE.yml" archive run \
             >"$TMP/archive-fs.out" 2>"$TMP/lifeboat-archive-fs.log" || die "archive run (fs) failed: $(tail -3 "$TMP/lifeboat-archive-fs.log")"
         t1=$(now)
         lbfs+=("$(calc "$t1 - $t0" 2)"); rss+=("$(calc "$(tail -1 "$TMP/rss") / 1024" 0)")
@@ -132,7 +132,7 @@ replication: {slot: $SLOT, publication: lifeboat_bench}"
         printf '%s\narchive:\n  compression_level: %s\n  recipients: [%s]\n  targets:\n    - {name: s3, type: s3, bucket: %s, endpoint: "%s", path_style: true, access_key_id: %s, secret_access_key: %s}\n' \
             "$base" "$LEVEL" "$TMP/bench.pub.asc" "$bucket" "$S3_ENDPOINT" "$S3_KEY" "$S3_SECRET" >"$TMP/s3-$SCALE.yml"
         t0=$(now)
-        java ${LIFEBOAT_JAVA_OPTS:-} -jar "$TMP/lifeboat/lifeboat.jar" -c "$TMP/s3-$SCALE.yml" archive run \
+        java $LB_JVM -jar "$TMP/lifeboat/lifeboat.jar" -c "$TMP/s3-$SCALE.yml" archive run \
             >"$TMP/archive-s3.out" 2>"$TMP/lifeboat-archive-s3.log" || die "archive run (s3) failed: $(tail -3 "$TMP/lifeboat-archive-s3.log")"
         t1=$(now)
         lbs3+=("$(calc "$t1 - $t0" 2)")
@@ -144,14 +144,14 @@ replication: {slot: $SLOT, publication: lifeboat_bench}"
     id=$(awk '{ sub(":", "", $2); print $2; exit }' "$TMP/archive-fs.out")
     pgr=(); lbr=()
     for i in $(seq 1 "$REPEAT"); do
-        sql_db "$M" postgres "drop database if exists r_pg; create database r_pg"
+        sql_db "$M" postgres "drop database if exists r_pg"; sql_db "$M" postgres "create database r_pg"
         pgr+=("$(timed "$PGBIN/pg_restore -j 2 -h $TMP/$M -p ${PORT[$M]} -U postgres -d r_pg $TMP/local.dump")")
-        sql_db "$M" postgres "drop database if exists r_lb; create database r_lb"
-        lbr+=("$(timed "java ${LIFEBOAT_JAVA_OPTS:-} -jar $TMP/lifeboat/lifeboat.jar -c $TMP/fs-$SCALE.yml archive restore $id --to 'host=$TMP/$M port=${PORT[$M]} user=postgres dbname=r_lb' --key $TMP/bench.key.asc --passphrase-file $TMP/bench.pass")")
+        sql_db "$M" postgres "drop database if exists r_lb"; sql_db "$M" postgres "create database r_lb"
+        lbr+=("$(timed "java $LB_JVM -jar $TMP/lifeboat/lifeboat.jar -c $TMP/fs-$SCALE.yml archive restore $id --to 'host=$TMP/$M port=${PORT[$M]} user=postgres dbname=r_lb' --key $TMP/bench.key.asc --passphrase-file $TMP/bench.pass")")
         [[ $(sql_db "$M" r_lb "select count(*) from pgbench_accounts") == $(( 100000 * SCALE )) ]] || die "the restored database is incomplete"
         log "restore round $i: pg_restore -j 2 ${pgr[-1]}s, lifeboat archive restore ${lbr[-1]}s"
     done
-    sql_db "$M" postgres "drop database r_pg; drop database r_lb"
+    sql_db "$M" postgres "drop database r_pg"; sql_db "$M" postgres "drop database r_lb"
     rm -f "$TMP/local.dump"
     result "pg_restore_j2_local_file_s$SCALE" "$(median "${pgr[@]}")" s
     result "lifeboat_archive_restore_s$SCALE" "$(median "${lbr[@]}")" s

@@ -115,8 +115,11 @@ cleanup() {
     exit "$rc"
 }
 
+# The JVM options the ./lifeboat launcher uses, so the benchmarks run what an operator runs.
+LB_JVM="-Xmx${LIFEBOAT_MAX_HEAP:-384m} ${LIFEBOAT_JAVA_OPTS:-}"
+
 # The launcher builds Lifeboat now if needed; then the jar and its lib/ are copied into the temp dir and run from
-# there (as the launcher does: java $LIFEBOAT_JAVA_OPTS -jar), so no rebuild - e.g. after someone edits a source
+# there (as the launcher does: java $LB_JVM -jar), so no rebuild - e.g. after someone edits a source
 # file during the run - can land inside a timed section or change the code halfway. Sets LB_VERSION.
 copy_lifeboat() { # config file
     local rc=0
@@ -124,7 +127,7 @@ copy_lifeboat() { # config file
     (( rc <= 1 )) || die "lifeboat config check failed: $(cat "$TMP/config-check.log")"
     mkdir "$TMP/lifeboat"
     cp -a "$(dirname "$LAUNCHER")/cli/target/lifeboat.jar" "$(dirname "$LAUNCHER")/cli/target/lib" "$TMP/lifeboat/"
-    java ${LIFEBOAT_JAVA_OPTS:-} -jar "$TMP/lifeboat/lifeboat.jar" version >"$TMP/lifeboat-version.txt" 2>&1 \
+    java $LB_JVM -jar "$TMP/lifeboat/lifeboat.jar" version >"$TMP/lifeboat-version.txt" 2>&1 \
         || die "the copied lifeboat jar does not run: $(cat "$TMP/lifeboat-version.txt")"
     LB_VERSION="$(head -1 "$TMP/lifeboat-version.txt") from $(dirname "$LAUNCHER") ($(git -C "$(dirname "$LAUNCHER")" describe --always --dirty 2>/dev/null || echo 'not a git checkout'))"
     log "$LB_VERSION"
