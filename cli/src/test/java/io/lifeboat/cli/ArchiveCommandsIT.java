@@ -228,6 +228,26 @@ class ArchiveCommandsIT {
     }
 
     @Test
+    void twoRunsStartingInTheSameSecond_makeTwoIntactBackups() throws Exception {
+        LifeboatConfig lifeboat = ConfigLoader.load(config).config();
+        java.time.Clock sameSecond = java.time.Clock.fixed(java.time.Instant.now(), java.time.ZoneOffset.UTC);
+        List<String> ids = new java.util.ArrayList<>();
+        try (Pools pools = new Pools(lifeboat)) {
+            for (int run = 0; run < 2; run++) {
+                ids.add(new io.lifeboat.archiver.job.ArchiveJob(lifeboat.archive(), lifeboat.standby(), pools.standby(),
+                        lifeboat.replication().slot(), sameSecond).run().manifest().id());
+            }
+        }
+        assertThat(ids.get(1)).isNotEqualTo(ids.get(0));
+        for (String id : ids) {
+            for (String target : List.of("primary", "offsite")) {
+                CommandRun verify = CommandRun.of("-c", config.toString(), "archive", "verify", id, "--target", target);
+                assertThat(verify.exitCode()).as(verify.out()).isZero();
+            }
+        }
+    }
+
+    @Test
     void pgDumpKilledMidStream_leavesNoBackupAndTheRetrySucceeds() throws Exception {
         Path slow = writeConfig("slow", "  bandwidth: 1MiB/s\n");
         List<String> before = CommandRun.of("-c", slow.toString(), "archive", "list").out().lines().skip(1).toList();

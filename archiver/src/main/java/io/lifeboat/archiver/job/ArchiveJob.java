@@ -82,14 +82,13 @@ public final class ArchiveJob {
         Optional<PGPSecretKeyRing> signer = config.signingKey().map(file -> SecretKeyFile.read(file,
                 config.signingPassphrase().map(secret -> secret.reveal().toCharArray()).orElse(new char[0])));
         long began = System.nanoTime();
-        Instant startedAt = clock.instant();
-        BackupId id = new BackupId(startedAt);
         ArchiveTarget firstTarget = config.targets().get(0);
         List<String> done = new ArrayList<>();
         try (StorageTarget first = StorageTargets.open(config, firstTarget)) {
             BackupStore firstStore = new BackupStore(first);
-            // Reach the target before starting pg_dump: a missing bucket or denied credentials are one clear line.
-            first.list(id + "/");
+            Instant startedAt = clock.instant();
+            BackupId id = freshId(first, startedAt);
+            startedAt = id.startedAt();
             BackupManifest manifest = dumpInto(first, id, startedAt, keys, fingerprints);
             Duration dumpTime = Duration.ofNanos(System.nanoTime() - began);
             byte[] manifestBytes = ManifestCodec.encode(manifest);
@@ -109,13 +108,29 @@ public final class ArchiveJob {
             }
             return new ArchiveRun(manifest, done, dumpTime, Duration.ofNanos(System.nanoTime() - began));
         } catch (IOException e) {
-            throw new LifeboatException("backup " + id + " failed (" + e.getMessage() + ")", e);
+            throw new LifeboatException("archive run failed (" + e.getMessage() + ")", e);
         } catch (Exception e) {
             if (e instanceof RuntimeException runtime) {
                 throw runtime;
             }
-            throw new LifeboatException("backup " + id + " failed (" + e.getMessage() + ")", e);
+            throw new LifeboatException("archive run failed (" + e.getMessage() + ")", e);
         }
+    }
+
+    /**
+     * An id no object on the target uses yet, so a run never writes into another backup (ids are per second).
+     * Listing also reaches the target before pg_dump starts: a missing bucket or denied credentials are one line.
+     */
+    private static BackupId freshId(StorageTarget target, Instant now) throws InterruptedException {
+        BackupId id = new BackupId(now);
+        for (int attempt = 0; attempt < 3; attempt++) {
+            if (target.list(id + "/").isEmpty()) {
+                return id;
+            }
+            Thread.sleep(1_000);
+            id = new BackupId(id.startedAt().plusSeconds(1));
+        }
+        throw new LifeboatException("backups " + id + " and the seconds before it already exist on " + target.name());
     }
 
     private BackupManifest dumpInto(StorageTarget target, BackupId id, Instant startedAt, List<PGPPublicKey> keys,

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Copies a complete backup from one target to another, chunk by chunk, hashing each on the way and committing it
  * only when its SHA-256 and size match the manifest; the manifest (and signature) go last, so the copy exists on
- * the destination only once it is whole. Chunks already there with the right size and hash are not sent again.
+ * the destination only once it is whole.
  */
 public final class BackupCopier {
     private static final Logger LOG = LoggerFactory.getLogger(BackupCopier.class);
@@ -39,11 +39,8 @@ public final class BackupCopier {
         long began = System.nanoTime();
         long bytes = 0;
         for (ChunkEntry chunk : manifest.chunks()) {
-            if (to.target().stat(chunk.key()).map(info -> info.size() == chunk.size()).orElse(false)) {
-                // Same key and size from an interrupted earlier copy; its hash is re-checked by verify.
-                LOG.debug("backup {}: {} already on {}", backup.id(), chunk.key(), to.target().name());
-                continue;
-            }
+            // Always sent again: an object of the same key and size on the destination proves nothing about its
+            // bytes, and the commit replaces it only once the new copy's hash matches the manifest.
             copyChunk(chunk);
             bytes += chunk.size();
         }

@@ -43,6 +43,22 @@ public final class Validator {
     }
 
     public TableDifference compare(Table table) throws SQLException, InterruptedException {
+        // A broad difference can be lag under a heavy write load: compare again once the standby has applied past
+        // the point the master was read at, and report it only when it persists.
+        for (int pass = 1; ; pass++) {
+            BucketPass result = bucketPass(table);
+            if (result.readAt() == null || pass >= RECHECKS) {
+                return result.difference();
+            }
+            awaitApplied(result.readAt());
+        }
+    }
+
+    /** One comparison; {@code readAt} is set when the difference was broad, so it is worth a second look. */
+    private record BucketPass(TableDifference difference, Lsn readAt) {
+    }
+
+    private BucketPass bucketPass(Table table) throws SQLException, InterruptedException {
         List<Column> compared;
         Map<Integer, String> masterBuckets;
         Map<Integer, String> standbyBuckets;
@@ -73,10 +89,11 @@ public final class Validator {
             differing.addAll(standbyBuckets.keySet());
             differing.removeIf(b -> masterBuckets.getOrDefault(b, "").equals(standbyBuckets.getOrDefault(b, "")));
             if (differing.size() > BROAD_BUCKETS) {
+                Lsn readAt = currentLsn(m);
                 m.commit();
                 s.commit();
-                return TableDifference.broad(table.name().toString(), hashes.count(masterBuckets),
-                        hashes.count(standbyBuckets), differing.size());
+                return new BucketPass(TableDifference.broad(table.name().toString(), hashes.count(masterBuckets),
+                        hashes.count(standbyBuckets), differing.size()), readAt);
             }
             if (!differing.isEmpty()) {
                 masterRows = hashes.rows(m, differing);
@@ -86,11 +103,12 @@ public final class Validator {
             s.commit();
             long rows = hashes.count(masterBuckets);
             if (differing.isEmpty()) {
-                return new TableDifference(table.name().toString(), rows, List.of(), List.of(), List.of());
+                return new BucketPass(new TableDifference(table.name().toString(), rows, List.of(), List.of(),
+                        List.of()), null);
             }
-            return table.hasPrimaryKey()
+            return new BucketPass(table.hasPrimaryKey()
                     ? recheckKeys(table, hashes, masterRows, standbyRows, rows)
-                    : multisetDifference(table, masterRows, standbyRows, rows);
+                    : multisetDifference(table, masterRows, standbyRows, rows), null);
         }
     }
 
