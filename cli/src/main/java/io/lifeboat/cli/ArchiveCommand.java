@@ -169,7 +169,10 @@ final class ArchiveCommand extends CommandGroup {
             @Option(names = "--key", required = true, paramLabel = "FILE", description = "The private key file.")
             java.nio.file.Path keyFile,
             @Option(names = "--passphrase-file", paramLabel = "FILE",
-                    description = "Its passphrase (default: asked on the terminal).") java.nio.file.Path passphraseFile) {
+                    description = "Its passphrase (default: asked on the terminal).") java.nio.file.Path passphraseFile,
+            @Option(names = "--no-privileges", description = {"Skip GRANT/REVOKE: for a destination without the roles",
+                "the database grants to (roles are not in a pg_dump; create them first to keep the grants)."})
+            boolean noPrivileges) {
         if ((connection == null) == (newCluster == null)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "give exactly one of --to CONNECTION and --new-cluster DIR");
@@ -185,7 +188,8 @@ final class ArchiveCommand extends CommandGroup {
             io.lifeboat.archiver.read.RestoreDestination destination = connection != null
                     ? new io.lifeboat.archiver.read.RestoreDestination.Database(connection)
                     : new io.lifeboat.archiver.read.RestoreDestination.NewCluster(newCluster.toAbsolutePath(), port);
-            io.lifeboat.archiver.read.RestoreResult result = new io.lifeboat.archiver.read.BackupRestorer(store)
+            io.lifeboat.archiver.read.RestoreResult result = new io.lifeboat.archiver.read.BackupRestorer(store,
+                            noPrivileges ? List.of("--no-privileges") : List.of())
                     .restore(backup, destination, key.ring(), key.passphrase(), config.workDirectory(),
                             System.console() != null ? System.err : null);
             PrintWriter out = spec.commandLine().getOut();

@@ -196,6 +196,54 @@ class ArchiveCommandsIT {
     }
 
     @Test
+    void grantsToRolesTheNewClusterLacks_failCleanlyOrAreSkippedWithNoPrivileges() throws Exception {
+        standby.execute("CREATE ROLE report_reader");
+        standby.execute("app", "GRANT SELECT ON notes TO report_reader");
+        String id;
+        try {
+            CommandRun run = CommandRun.of("-c", config.toString(), "archive", "run");
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            id = run.out().split(" ")[1].replace(":", "");
+        } finally {
+            standby.execute("app", "REVOKE SELECT ON notes FROM report_reader");
+            standby.execute("DROP ROLE report_reader");
+        }
+        keys.writeArmoredSecretKey(dir.resolve("grants.key.asc"));
+        Files.writeString(dir.resolve("grants.pass"), "correct horse\n");
+        Path parent = Files.createTempDirectory(Path.of("/tmp"), "lifeboat-restore-");
+        Files.setPosixFilePermissions(parent, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        try {
+            List<String> restore = List.of("-c", config.toString(), "archive", "restore", id, "--key",
+                    dir.resolve("grants.key.asc").toString(), "--passphrase-file", dir.resolve("grants.pass").toString());
+            List<String> first = new java.util.ArrayList<>(restore);
+            first.addAll(List.of("--new-cluster", parent.resolve("a").toString(), "--port", Integer.toString(freePort())));
+            CommandRun refused = CommandRun.of(first.toArray(String[]::new));
+            assertThat(refused.exitCode()).isEqualTo(2);
+            assertThat(refused.err()).isEqualTo("error: pg_restore failed (exit 1): Command was: GRANT SELECT ON TABLE"
+                    + " public.notes TO report_reader;\nhint: nothing was restored: pg_restore ran in one transaction\n");
+            assertThat(parent.resolve("a")).as("the failed new cluster is removed").doesNotExist();
+
+            List<String> second = new java.util.ArrayList<>(restore);
+            second.addAll(List.of("--new-cluster", parent.resolve("b").toString(), "--port", Integer.toString(freePort()),
+                    "--no-privileges"));
+            CommandRun restored = CommandRun.of(second.toArray(String[]::new));
+            assertThat(restored.exitCode()).as(restored.err()).isZero();
+        } finally {
+            io.lifeboat.core.process.ExternalCommand.of("/usr/lib/postgresql/15/bin/pg_ctl", "-D",
+                    parent.resolve("b").toString(), "-m", "immediate", "stop").asUser("postgres")
+                    .timeout(java.time.Duration.ofSeconds(60)).runAllowingFailure();
+            io.lifeboat.core.process.ExternalCommand.of("rm", "-rf", parent.toString())
+                    .timeout(java.time.Duration.ofSeconds(60)).runAllowingFailure();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Test
     void aHumanWithoutLifeboat_readsTheChunksWithCatGpgAndZstd() throws Exception {
         CommandRun run = CommandRun.of("-c", config.toString(), "archive", "run");
         assertThat(run.exitCode()).as(run.err()).isZero();

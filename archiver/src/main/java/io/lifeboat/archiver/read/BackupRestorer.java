@@ -44,9 +44,19 @@ public final class BackupRestorer {
     private static final long PROGRESS_INTERVAL_NANOS = 250_000_000L;
 
     private final BackupStore store;
+    private final List<String> pgRestoreOptions;
 
     public BackupRestorer(BackupStore store) {
+        this(store, List.of());
+    }
+
+    /**
+     * @param pgRestoreOptions extra pg_restore options, e.g. {@code --no-privileges} when the destination lacks the
+     *        roles the dump grants to (roles are not part of a pg_dump)
+     */
+    public BackupRestorer(BackupStore store, List<String> pgRestoreOptions) {
         this.store = store;
+        this.pgRestoreOptions = List.copyOf(pgRestoreOptions);
     }
 
     /** progress: where to draw a progress bar (stored bytes read / total), or null for none */
@@ -194,6 +204,7 @@ public final class BackupRestorer {
         StorageTarget target = store.target();
         List<String> argv = new ArrayList<>(List.of(programs.program("pg_restore").toString(),
                 "--single-transaction", "--exit-on-error", "--no-owner", "--no-password"));
+        argv.addAll(pgRestoreOptions);
         argv.addAll(connection);
         Map<String, String> env = new HashMap<>(environment);
         env.put("PGAPPNAME", "lifeboat-restore");
