@@ -15,14 +15,71 @@ public final class ConfigWriter {
         root.put("master", connection(config.master()));
         root.put("standby", connection(config.standby()));
         root.put("replication", replication(config.replication()));
-        Map<String, Object> archive = new LinkedHashMap<>();
-        archive.put("chunk_size", config.archive().chunkSize().toString());
-        root.put("archive", archive);
+        root.put("archive", archive(config.archive()));
+        config.snapshots().ifPresent(snapshots -> root.put("snapshots", snapshots(snapshots)));
 
         DumperOptions options = new DumperOptions();
         options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
         options.setIndent(2);
         return new Yaml(options).dump(root);
+    }
+
+    private static Map<String, Object> archive(ArchiveConfig a) {
+        Map<String, Object> block = new LinkedHashMap<>();
+        block.put("chunk_size", a.chunkSize().toString());
+        block.put("compression", a.compressionLevel().isPresent() ? "zstd" : "none");
+        a.compressionLevel().ifPresent(level -> block.put("compression_level", level));
+        block.put("recipients", a.recipients().stream().map(Object::toString).toList());
+        a.signingKey().ifPresent(key -> block.put("signing_key", key.toString()));
+        a.signingPassphrase().ifPresent(secret -> block.put("signing_passphrase", secret.toString()));
+        a.bandwidth().ifPresent(rate -> block.put("bandwidth", rate + "/s"));
+        block.put("retention", a.retention().toString());
+        block.put("work_directory", a.workDirectory().toString());
+        block.put("targets", a.targets().stream().map(ConfigWriter::target).toList());
+        return block;
+    }
+
+    private static Map<String, Object> target(ArchiveTarget target) {
+        Map<String, Object> block = new LinkedHashMap<>();
+        block.put("name", target.name());
+        if (target instanceof ArchiveTarget.Filesystem fs) {
+            block.put("type", "filesystem");
+            block.put("path", fs.path().toString());
+            return block;
+        }
+        ArchiveTarget.S3 s3 = (ArchiveTarget.S3) target;
+        block.put("type", "s3");
+        block.put("bucket", s3.bucket());
+        block.put("prefix", s3.prefix());
+        block.put("region", s3.region());
+        s3.endpoint().ifPresent(uri -> block.put("endpoint", uri.toString()));
+        block.put("path_style", s3.pathStyle());
+        s3.storageClass().ifPresent(value -> block.put("storage_class", value));
+        s3.serverSideEncryption().ifPresent(value -> block.put("server_side_encryption", value));
+        s3.accessKeyId().ifPresent(value -> block.put("access_key_id", value));
+        s3.secretAccessKey().ifPresent(secret -> block.put("secret_access_key", secret.toString()));
+        return block;
+    }
+
+    private static Map<String, Object> snapshots(SnapshotsConfig s) {
+        Map<String, Object> block = new LinkedHashMap<>();
+        block.put("provider", s.provider().configName());
+        block.put("volume", s.volume());
+        block.put("directory", s.directory().toString());
+        s.mount().ifPresent(mount -> block.put("mount", mount.toString()));
+        block.put("schedule", s.schedule().toString());
+        block.put("lock_timeout", HumanDuration.format(s.lockTimeout()));
+        block.put("verify", s.verify());
+        block.put("freeze", s.freeze());
+        s.lvmSnapshotSize().ifPresent(size -> block.put("lvm_snapshot_size", size.toString()));
+        Map<String, Object> commands = new LinkedHashMap<>();
+        s.commands().create().ifPresent(c -> commands.put("create", c));
+        s.commands().delete().ifPresent(c -> commands.put("delete", c));
+        s.commands().cloneTo().ifPresent(c -> commands.put("clone", c));
+        if (!commands.isEmpty()) {
+            block.put("commands", commands);
+        }
+        return block;
     }
 
     private static Map<String, Object> replication(ReplicationConfig r) {

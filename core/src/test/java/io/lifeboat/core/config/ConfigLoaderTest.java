@@ -162,6 +162,17 @@ class ConfigLoaderTest {
         assertThat(s3.secretAccessKey().orElseThrow().reveal()).isEqualTo("topsecret");
         assertThat(s3.secretAccessKey().orElseThrow().toString()).isEqualTo("***");
         assertThat(archive.target("offsite")).contains(new ArchiveTarget.Filesystem("offsite", Path.of("/mnt/offsite")));
+
+        String effective = ConfigWriter.write(loaded.config());
+        assertThat(effective).contains("compression_level: 5", "bandwidth: 50MiB/s", "retention: 1d,7d/90d",
+                "secret_access_key: '***'", "type: filesystem", "path: /mnt/offsite").doesNotContain("topsecret");
+        Path rewritten = write("effective.yml", effective.replace("'***'", "${S3_SECRET}")
+                .replace("password: '***'", "password: ${STANDBY_PW}"));
+        LoadedConfig again = ConfigLoader.load(rewritten, Map.of("STANDBY_PW", "x", "S3_SECRET", "topsecret"));
+        assertThat(again.config().archive().targets()).hasToString(archive.targets().toString());
+        assertThat(((ArchiveTarget.S3) again.config().archive().targets().get(0)).secretAccessKey().orElseThrow()
+                .reveal()).isEqualTo("topsecret");
+        assertThat(again.config().archive().retention()).isEqualTo(archive.retention());
     }
 
     @Test
