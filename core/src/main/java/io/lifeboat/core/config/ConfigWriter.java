@@ -21,6 +21,8 @@ public final class ConfigWriter {
         DumperOptions options = new DumperOptions();
         options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
         options.setIndent(2);
+        // Empty lists are shared instances; without this they print as YAML aliases (*id001), which reads as nonsense.
+        options.setDereferenceAliases(true);
         return new Yaml(options).dump(root);
     }
 
