@@ -4,22 +4,38 @@ import io.lifeboat.archiver.job.ArchiveJob;
 import io.lifeboat.archiver.job.ArchiveRun;
 import io.lifeboat.archiver.job.StorageTargets;
 import io.lifeboat.archiver.offsite.BackupCopier;
+import io.lifeboat.archiver.read.BackupRestorer;
 import io.lifeboat.archiver.read.BackupStore;
+import io.lifeboat.archiver.read.BackupVerifier;
+import io.lifeboat.archiver.read.RestoreDestination;
+import io.lifeboat.archiver.read.RestoreResult;
 import io.lifeboat.archiver.read.StoredBackup;
+import io.lifeboat.archiver.read.VerifyReport;
+import io.lifeboat.archiver.retention.BackupPruner;
 import io.lifeboat.core.config.ArchiveConfig;
+import io.lifeboat.core.config.ArchiveTarget;
 import io.lifeboat.core.config.DataSize;
 import io.lifeboat.core.config.LoadedConfig;
 import io.lifeboat.core.db.Pools;
 import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.core.manifest.BackupManifest;
+import io.lifeboat.core.openpgp.PublicKeyFile;
+import io.lifeboat.core.openpgp.SecretKeyFile;
 import io.lifeboat.core.storage.StorageTarget;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.bouncycastle.openpgp.PGPPublicKey;
+import org.bouncycastle.openpgp.PGPPublicKeyRing;
+import org.bouncycastle.openpgp.PGPSecretKeyRing;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -124,18 +140,18 @@ final class ArchiveCommand extends CommandGroup {
             @Option(names = "--target", paramLabel = "NAME", description = "Default: the first target.") String name,
             @Option(names = "--signer", paramLabel = "FILE",
                     description = "Public key the manifest must be signed with (default: from archive.signing_key).")
-            java.nio.file.Path signerFile,
+            Path signerFile,
             @Option(names = "--content", description = "Also read the dump end to end (needs --key).") boolean content,
-            @Option(names = "--key", paramLabel = "FILE", description = "The private key file.") java.nio.file.Path keyFile,
+            @Option(names = "--key", paramLabel = "FILE", description = "The private key file.") Path keyFile,
             @Option(names = "--passphrase-file", paramLabel = "FILE",
-                    description = "Its passphrase (default: asked on the terminal).") java.nio.file.Path passphraseFile) {
+                    description = "Its passphrase (default: asked on the terminal).") Path passphraseFile) {
         ArchiveConfig config = root.loadConfig().config().archive();
         try (StorageTarget target = open(config, name)) {
             BackupStore store = new BackupStore(target);
             StoredBackup backup = store.find(Optional.ofNullable(id));
-            Optional<org.bouncycastle.openpgp.PGPPublicKeyRing> signer = signer(config, signerFile);
-            io.lifeboat.archiver.read.BackupVerifier verifier = new io.lifeboat.archiver.read.BackupVerifier(store, clock);
-            io.lifeboat.archiver.read.VerifyReport report;
+            Optional<PGPPublicKeyRing> signer = signer(config, signerFile);
+            BackupVerifier verifier = new BackupVerifier(store, clock);
+            VerifyReport report;
             if (content) {
                 PrivateKey key = PrivateKey.read(keyFile, passphraseFile, spec);
                 report = verifier.verifyContent(backup, signer, key.ring(), key.passphrase(), config.workDirectory());
@@ -163,32 +179,32 @@ final class ArchiveCommand extends CommandGroup {
             @Option(names = "--to", paramLabel = "CONNECTION",
                     description = "An existing database, as a libpq connection string or URI.") String connection,
             @Option(names = "--new-cluster", paramLabel = "DIR", description = "initdb a new cluster here and start it.")
-            java.nio.file.Path newCluster,
+            Path newCluster,
             @Option(names = "--port", paramLabel = "P", description = "Port of the new cluster.") Integer port,
             @Option(names = "--target", paramLabel = "NAME", description = "Default: the first target.") String name,
             @Option(names = "--key", required = true, paramLabel = "FILE", description = "The private key file.")
-            java.nio.file.Path keyFile,
+            Path keyFile,
             @Option(names = "--passphrase-file", paramLabel = "FILE",
-                    description = "Its passphrase (default: asked on the terminal).") java.nio.file.Path passphraseFile,
+                    description = "Its passphrase (default: asked on the terminal).") Path passphraseFile,
             @Option(names = "--no-privileges", description = {"Skip GRANT/REVOKE: for a destination without the roles",
                 "the database grants to (roles are not in a pg_dump; create them first to keep the grants)."})
             boolean noPrivileges) {
         if ((connection == null) == (newCluster == null)) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            throw new CommandLine.ParameterException(spec.commandLine(),
                     "give exactly one of --to CONNECTION and --new-cluster DIR");
         }
         if (newCluster != null && port == null) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--new-cluster needs --port");
+            throw new CommandLine.ParameterException(spec.commandLine(), "--new-cluster needs --port");
         }
         ArchiveConfig config = root.loadConfig().config().archive();
         PrivateKey key = PrivateKey.read(keyFile, passphraseFile, spec);
         try (StorageTarget target = open(config, name)) {
             BackupStore store = new BackupStore(target);
             StoredBackup backup = store.find(Optional.of(id));
-            io.lifeboat.archiver.read.RestoreDestination destination = connection != null
-                    ? new io.lifeboat.archiver.read.RestoreDestination.Database(connection)
-                    : new io.lifeboat.archiver.read.RestoreDestination.NewCluster(newCluster.toAbsolutePath(), port);
-            io.lifeboat.archiver.read.RestoreResult result = new io.lifeboat.archiver.read.BackupRestorer(store,
+            RestoreDestination destination = connection != null
+                    ? new RestoreDestination.Database(connection)
+                    : new RestoreDestination.NewCluster(newCluster.toAbsolutePath(), port);
+            RestoreResult result = new BackupRestorer(store,
                             noPrivileges ? List.of("--no-privileges") : List.of())
                     .restore(backup, destination, key.ring(), key.passphrase(), config.workDirectory(),
                             System.console() != null ? System.err : null);
@@ -208,13 +224,13 @@ final class ArchiveCommand extends CommandGroup {
             @Option(names = "--target", paramLabel = "NAME", description = "Default: every target.") String name) {
         ArchiveConfig config = root.loadConfig().config().archive();
         List<String> names = name != null ? List.of(name)
-                : config.targets().stream().map(io.lifeboat.core.config.ArchiveTarget::name).toList();
+                : config.targets().stream().map(ArchiveTarget::name).toList();
         PrintWriter out = spec.commandLine().getOut();
         for (String each : names) {
             try (StorageTarget target = open(config, each)) {
-                io.lifeboat.archiver.retention.BackupPruner pruner =
-                        new io.lifeboat.archiver.retention.BackupPruner(config.retention(), new BackupStore(target));
-                for (io.lifeboat.archiver.retention.BackupPruner.Decision decision : dryRun
+                BackupPruner pruner =
+                        new BackupPruner(config.retention(), new BackupStore(target));
+                for (BackupPruner.Decision decision : dryRun
                         ? pruner.plan(clock.instant()) : pruner.prune(clock.instant())) {
                     String verb = decision.keep() ? "keep  " : dryRun ? "would delete" : "deleted";
                     out.println(target.name() + ": " + verb + " " + decision.backup().id() + ": " + decision.reason());
@@ -225,32 +241,32 @@ final class ArchiveCommand extends CommandGroup {
         return ExitCode.OK.code();
     }
 
-    private static Optional<org.bouncycastle.openpgp.PGPPublicKeyRing> signer(ArchiveConfig config,
-            java.nio.file.Path signerFile) {
+    private static Optional<PGPPublicKeyRing> signer(ArchiveConfig config,
+            Path signerFile) {
         if (signerFile != null) {
-            return Optional.of(io.lifeboat.core.openpgp.PublicKeyFile.rings(signerFile).get(0));
+            return Optional.of(PublicKeyFile.rings(signerFile).get(0));
         }
         return config.signingKey().map(file -> {
-            org.bouncycastle.openpgp.PGPSecretKeyRing ring = io.lifeboat.core.openpgp.SecretKeyFile.read(file,
+            PGPSecretKeyRing ring = SecretKeyFile.read(file,
                     config.signingPassphrase().map(secret -> secret.reveal().toCharArray()).orElse(new char[0]));
-            List<org.bouncycastle.openpgp.PGPPublicKey> keys = new ArrayList<>();
+            List<PGPPublicKey> keys = new ArrayList<>();
             ring.getPublicKeys().forEachRemaining(keys::add);
-            return new org.bouncycastle.openpgp.PGPPublicKeyRing(keys);
+            return new PGPPublicKeyRing(keys);
         });
     }
 
     /** The private key for decryption, with its passphrase from a file or the terminal, never from argv. */
-    record PrivateKey(org.bouncycastle.openpgp.PGPSecretKeyRing ring, char[] passphrase) {
-        static PrivateKey read(java.nio.file.Path keyFile, java.nio.file.Path passphraseFile,
-                picocli.CommandLine.Model.CommandSpec spec) {
+    record PrivateKey(PGPSecretKeyRing ring, char[] passphrase) {
+        static PrivateKey read(Path keyFile, Path passphraseFile,
+                CommandLine.Model.CommandSpec spec) {
             if (keyFile == null) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--key FILE is required here");
+                throw new CommandLine.ParameterException(spec.commandLine(), "--key FILE is required here");
             }
             char[] passphrase;
             if (passphraseFile != null) {
                 try {
-                    passphrase = java.nio.file.Files.readString(passphraseFile).strip().toCharArray();
-                } catch (java.io.IOException e) {
+                    passphrase = Files.readString(passphraseFile).strip().toCharArray();
+                } catch (IOException e) {
                     throw new LifeboatException("cannot read the passphrase file " + passphraseFile + " ("
                             + e.getMessage() + ")", e);
                 }
@@ -259,7 +275,7 @@ final class ArchiveCommand extends CommandGroup {
             } else {
                 passphrase = new char[0];
             }
-            return new PrivateKey(io.lifeboat.core.openpgp.SecretKeyFile.read(keyFile, passphrase), passphrase);
+            return new PrivateKey(SecretKeyFile.read(keyFile, passphrase), passphrase);
         }
     }
 

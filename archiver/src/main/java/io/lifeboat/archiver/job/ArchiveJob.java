@@ -21,17 +21,16 @@ import io.lifeboat.core.stream.Pipeline;
 import io.lifeboat.core.stream.Stage;
 import io.lifeboat.core.stream.ThreadedStage;
 import io.lifeboat.core.stream.ZstdStage;
+import io.lifeboat.core.stream.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
@@ -139,7 +138,7 @@ public final class ArchiveJob {
         config.compressionLevel().ifPresent(level -> stages.add(new ZstdStage(level)));
         // Encryption and the upload hand-off run on a second thread, overlapping compression.
         stages.add(new ThreadedStage(new OpenPgpStage(keys)));
-        MessageDigest plaintext = sha256();
+        MessageDigest plaintext = Sha256.digest();
         long plaintextSize = 0;
         List<ChunkEntry> chunks;
         StandbyDump dump = StandbyDump.start(standby, standbyServer, slot);
@@ -169,7 +168,7 @@ public final class ArchiveJob {
         }
         return BackupManifest.of(id.toString(), startedAt, clock.instant(), dump.source(), dump.masterLsn(), "custom",
                 Pipeline.names(stages), config.compressionLevel().isPresent() ? config.compressionLevel().getAsInt()
-                        : null, fingerprints, chunks, plaintextSize, HexFormat.of().formatHex(plaintext.digest()));
+                        : null, fingerprints, chunks, plaintextSize, Sha256.hex(plaintext));
     }
 
     /** The storage's own one-line reason when a stage carried it up wrapped; else the I/O error itself. */
@@ -197,14 +196,6 @@ public final class ArchiveJob {
                 LOG.warn("backup {}: cannot remove chunk {} from {} ({}); retention sweeps it later", id, chunk.key(),
                         target.name(), e.getMessage());
             }
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

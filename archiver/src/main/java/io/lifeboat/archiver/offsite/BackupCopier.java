@@ -7,12 +7,11 @@ import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.core.manifest.BackupManifest;
 import io.lifeboat.core.manifest.ChunkEntry;
 import io.lifeboat.core.storage.ObjectOutput;
+import io.lifeboat.core.stream.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +55,7 @@ public final class BackupCopier {
     }
 
     private void copyChunk(ChunkEntry chunk) {
-        MessageDigest digest = sha256();
+        MessageDigest digest = Sha256.digest();
         long size = 0;
         try (InputStream in = new DigestInputStream(from.target().open(chunk.key()), digest);
              ObjectOutput out = to.target().create(chunk.key())) {
@@ -66,7 +65,7 @@ public final class BackupCopier {
                 out.write(buffer, 0, n);
                 size += n;
             }
-            String hash = HexFormat.of().formatHex(digest.digest());
+            String hash = Sha256.hex(digest);
             if (size != chunk.size() || !hash.equals(chunk.sha256())) {
                 throw new LifeboatException("chunk " + chunk.key() + " on " + from.target().name()
                         + " is corrupt (" + (size != chunk.size() ? "size " + size + ", expected " + chunk.size()
@@ -76,14 +75,6 @@ public final class BackupCopier {
         } catch (IOException e) {
             throw new LifeboatException("cannot copy chunk " + chunk.key() + " from " + from.target().name() + " to "
                     + to.target().name() + " (" + e.getMessage() + ")", e);
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

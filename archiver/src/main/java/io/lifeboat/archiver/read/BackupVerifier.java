@@ -8,6 +8,7 @@ import io.lifeboat.core.manifest.ManifestCodec;
 import io.lifeboat.core.manifest.ManifestSignature;
 import io.lifeboat.core.storage.ObjectNotFoundException;
 import io.lifeboat.core.storage.StorageTarget;
+import io.lifeboat.core.stream.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,7 +17,6 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -114,7 +114,7 @@ public final class BackupVerifier {
     }
 
     private static Optional<String> checkChunk(StorageTarget target, ChunkEntry chunk) {
-        MessageDigest digest = DumpReader.sha256();
+        MessageDigest digest = Sha256.digest();
         long size = 0;
         try (InputStream in = target.open(chunk.key())) {
             byte[] buffer = new byte[READ_BUFFER_BYTES];
@@ -132,7 +132,7 @@ public final class BackupVerifier {
             return Optional.of("chunk " + chunk.key() + " on " + target.name() + " is corrupt (size " + size
                     + ", expected " + chunk.size() + ")");
         }
-        if (!HexFormat.of().formatHex(digest.digest()).equals(chunk.sha256())) {
+        if (!Sha256.hex(digest).equals(chunk.sha256())) {
             return Optional.of("chunk " + chunk.key() + " on " + target.name() + " is corrupt (sha256 mismatch)");
         }
         return Optional.empty();

@@ -9,6 +9,7 @@ import io.lifeboat.core.stream.ChunkedInput;
 import io.lifeboat.core.stream.OpenPgpDecryption;
 import io.lifeboat.core.stream.Pipeline;
 import io.lifeboat.core.stream.ZstdDecoding;
+import io.lifeboat.core.stream.Sha256;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,9 +17,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.function.LongConsumer;
 import java.util.regex.Matcher;
@@ -70,7 +69,7 @@ final class DumpReader {
             char[] passphrase, Path spoolDirectory, OutputStream sink, boolean sinkMayEndEarly,
             LongConsumer storedRead) throws IOException {
         Files.createDirectories(spoolDirectory);
-        MessageDigest digest = sha256();
+        MessageDigest digest = Sha256.digest();
         long plaintext = 0;
         HoldBack held = new HoldBack(sink, sinkMayEndEarly);
         try (ChunkedInput chunks = new ChunkedInput(target, manifest.chunks(), spoolDirectory);
@@ -89,20 +88,12 @@ final class DumpReader {
             throw new LifeboatException("dump of backup " + id + " on " + target.name() + " is " + plaintext
                     + " bytes, the manifest says " + manifest.plaintextSize());
         }
-        if (!HexFormat.of().formatHex(digest.digest()).equals(manifest.plaintextSha256())) {
+        if (!Sha256.hex(digest).equals(manifest.plaintextSha256())) {
             throw new LifeboatException("dump of backup " + id + " on " + target.name()
                     + " does not match the manifest's sha256");
         }
         held.release();
         return plaintext;
-    }
-
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
     }
 
     /** Passes bytes on, always keeping the newest {@link #HOLD_BACK_BYTES} back until {@link #release()}. */

@@ -1,5 +1,10 @@
 package io.lifeboat.core.openpgp;
 
+import io.lifeboat.core.error.LifeboatException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.security.Provider;
 import java.util.HexFormat;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
@@ -29,6 +34,20 @@ public final class OpenPgp {
     /** 40 (v4) or 64 (v6) upper-case hex digits, as {@code gpg --list-keys} prints them. */
     public static String fingerprint(PGPPublicKey key) {
         return HexFormat.of().withUpperCase().formatHex(key.getFingerprint());
+    }
+
+    /**
+     * The bytes of a key file; {@code what} names it in the message ({@code public key FILE}, {@code secret key
+     * FILE}).
+     */
+    static byte[] readKeyFile(Path file, String what) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new LifeboatException(what + ": no such file");
+        } catch (IOException e) {
+            throw new LifeboatException(what + ": cannot read (" + e.getMessage() + ")", e);
+        }
     }
 
     /** 16 upper-case hex digits, as gpg prints a long key id. */

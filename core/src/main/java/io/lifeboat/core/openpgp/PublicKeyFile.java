@@ -3,8 +3,6 @@ package io.lifeboat.core.openpgp;
 import io.lifeboat.core.error.LifeboatException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -48,14 +46,7 @@ public final class PublicKeyFile {
     /** The key rings in {@code file}; their primary keys' fingerprints go into the manifest as recipients. */
     public static List<PGPPublicKeyRing> rings(Path file) {
         String what = "public key " + file;
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new LifeboatException(what + ": no such file");
-        } catch (IOException e) {
-            throw new LifeboatException(what + ": cannot read (" + e.getMessage() + ")", e);
-        }
+        byte[] bytes = OpenPgp.readKeyFile(file, what);
         List<PGPPublicKeyRing> rings = new ArrayList<>();
         try (InputStream in = PGPUtil.getDecoderStream(new java.io.ByteArrayInputStream(bytes))) {
             PGPPublicKeyRingCollection collection = new PGPPublicKeyRingCollection(in, new JcaKeyFingerprintCalculator());

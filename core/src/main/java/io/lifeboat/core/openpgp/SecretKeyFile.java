@@ -4,8 +4,6 @@ import io.lifeboat.core.error.LifeboatException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Iterator;
 import org.bouncycastle.openpgp.PGPException;
@@ -30,14 +28,7 @@ public final class SecretKeyFile {
     /** The first secret key ring in {@code file}, after checking that {@code passphrase} unlocks it. */
     public static PGPSecretKeyRing read(Path file, char[] passphrase) {
         String what = "secret key " + file;
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new LifeboatException(what + ": no such file");
-        } catch (IOException e) {
-            throw new LifeboatException(what + ": cannot read (" + e.getMessage() + ")", e);
-        }
+        byte[] bytes = OpenPgp.readKeyFile(file, what);
         PGPSecretKeyRing ring;
         try (InputStream in = PGPUtil.getDecoderStream(new ByteArrayInputStream(bytes))) {
             Iterator<PGPSecretKeyRing> rings =

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 
@@ -79,7 +78,7 @@ public final class ChunkedInput extends InputStream {
         ChunkEntry chunk = chunks.get(next++);
         Path file = Files.createTempFile(spoolDirectory, ".chunk-", ".part");
         spooled = file;
-        MessageDigest digest = Chunker.sha256();
+        MessageDigest digest = Sha256.digest();
         long size = 0;
         try (InputStream in = download(chunk);
              OutputStream out = Files.newOutputStream(file, StandardOpenOption.WRITE)) {
@@ -105,7 +104,7 @@ public final class ChunkedInput extends InputStream {
             release();
             throw corrupt(chunk, "size " + size + ", expected " + chunk.size());
         }
-        if (!HexFormat.of().formatHex(digest.digest()).equals(chunk.sha256().toLowerCase(Locale.ROOT))) {
+        if (!Sha256.hex(digest).equals(chunk.sha256().toLowerCase(Locale.ROOT))) {
             release();
             throw corrupt(chunk, "sha256 mismatch");
         }

@@ -7,9 +7,7 @@ import io.lifeboat.core.storage.StorageTarget;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +29,7 @@ public final class Chunker extends OutputStream {
     private final String backupId;
     private final long chunkSize;
     private final List<ChunkEntry> chunks = new ArrayList<>();
-    private final MessageDigest digest = sha256();
+    private final MessageDigest digest = Sha256.digest();
     private ObjectOutput open;
     private long openSize;
     private long openBegin;
@@ -84,7 +82,7 @@ public final class Chunker extends OutputStream {
 
     private void commitOpen() throws IOException {
         open.commit();
-        ChunkEntry entry = new ChunkEntry(open.key(), openSize, HexFormat.of().formatHex(digest.digest()));
+        ChunkEntry entry = new ChunkEntry(open.key(), openSize, Sha256.hex(digest));
         chunks.add(entry);
         long millis = (System.nanoTime() - openBegin) / 1_000_000;
         LOG.info("chunk {} ({}) committed on {} in {} ms", entry.key(), DataSize.ofBytes(entry.size()).approximate(),
@@ -127,14 +125,6 @@ public final class Chunker extends OutputStream {
         if (committed || closed) {
             throw new IllegalStateException("chunker of backup " + backupId + " on " + target.name() + " is already "
                     + (committed ? "committed" : "closed"));
-        }
-    }
-
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
         }
     }
 }
