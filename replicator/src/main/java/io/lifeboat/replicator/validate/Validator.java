@@ -157,12 +157,18 @@ public final class Validator {
         }
     }
 
-    /** Columns both sides have, in the master's order; generated ones included (each side computes them). */
+    /**
+     * Columns both sides have, in the master's order; generated ones included (each side computes them). A column
+     * typed differently on the two sides is compared by its text, the one form both sides can hash alike.
+     */
     private static List<Column> comparedColumns(Table table, Connection standbyConnection) throws SQLException {
         Optional<Table> onStandby = TableCatalog.find(standbyConnection, table.name());
-        Set<String> there = new HashSet<>();
-        onStandby.ifPresent(t -> t.columns().forEach(c -> there.add(c.name())));
-        return table.columns().stream().filter(c -> there.contains(c.name())).toList();
+        Map<String, String> there = new HashMap<>();
+        onStandby.ifPresent(t -> t.columns().forEach(c -> there.put(c.name(), c.type())));
+        return table.columns().stream()
+                .filter(c -> there.containsKey(c.name()))
+                .map(c -> c.type().equals(there.get(c.name())) ? c : new Column(c.name(), ColumnHash.AS_TEXT, c.generated()))
+                .toList();
     }
 
     private TableDifference recheckKeys(Table table, RowHashes hashes, Map<String, String> masterRows,
