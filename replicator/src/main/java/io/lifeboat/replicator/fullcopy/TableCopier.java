@@ -19,8 +19,9 @@ public final class TableCopier {
     }
 
     /**
-     * Replaces the standby's rows of {@code table} with the master's. Readers of the standby see the old rows until
-     * the caller commits, never an empty table.
+     * Replaces the standby's rows of {@code table} with the master's, loading into the table without its indexes
+     * and building them after. Readers of the standby see the old rows until the caller commits, never an empty
+     * table.
      *
      * @return the number of rows copied
      */
@@ -28,7 +29,10 @@ public final class TableCopier {
         try (Statement statement = standby.createStatement()) {
             statement.execute("truncate only " + table.name().quoted());
         }
-        return append(table, master, standby);
+        DeferredIndexes indexes = DeferredIndexes.drop(standby, table.name());
+        long rows = append(table, master, standby);
+        indexes.rebuild(standby);
+        return rows;
     }
 
     /** Appends the master's rows of {@code table} to the standby's. */
