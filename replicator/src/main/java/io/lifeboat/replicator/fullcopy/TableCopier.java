@@ -1,11 +1,12 @@
 package io.lifeboat.replicator.fullcopy;
 
 import io.lifeboat.replicator.schema.Table;
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.PGCopyOutputStream;
 import org.postgresql.copy.CopyOut;
 
 /**
@@ -15,6 +16,8 @@ import org.postgresql.copy.CopyOut;
  * owns: the master's reads the snapshot to copy, the standby's makes the replacement atomic.
  */
 public final class TableCopier {
+    private static final int RELAY_BUFFER = 1 << 16;
+
     private TableCopier() {
     }
 
@@ -46,20 +49,29 @@ public final class TableCopier {
         String columns = table.writableColumnList();
         CopyOut out = master.unwrap(PGConnection.class).getCopyAPI().copyOut("copy (select " + columns
                 + " from only " + table.name().quoted() + " t where " + condition + ") to stdout");
-        CopyIn in;
+        PGCopyOutputStream in;
         try {
-            in = standby.unwrap(PGConnection.class).getCopyAPI()
-                    .copyIn("copy " + table.name().quoted() + " (" + columns + ") from stdin");
+            // Rows arrive one CopyData message each; buffered, they leave in 64 KiB messages, which the standby
+            // takes in far fewer protocol steps.
+            in = new PGCopyOutputStream(standby.unwrap(PGConnection.class),
+                    "copy " + table.name().quoted() + " (" + columns + ") from stdin", RELAY_BUFFER);
         } catch (SQLException | RuntimeException e) {
             cancel(out, e);
             throw e;
         }
         try {
-            byte[] chunk;
-            while ((chunk = out.readFromCopy()) != null) {
-                in.writeToCopy(chunk, 0, chunk.length);
+            byte[] row;
+            while ((row = out.readFromCopy()) != null) {
+                in.write(row);
             }
             return in.endCopy();
+        } catch (IOException e) {
+            // The stream wraps the standby's own error; that is the one to report.
+            SQLException failure = e.getCause() instanceof SQLException sql ? sql
+                    : new SQLException("copy to the standby failed: " + e.getMessage(), e);
+            cancel(out, failure);
+            cancel(in, failure);
+            throw failure;
         } catch (SQLException | RuntimeException e) {
             cancel(out, e);
             cancel(in, e);

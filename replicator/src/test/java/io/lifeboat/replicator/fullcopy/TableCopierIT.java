@@ -1,12 +1,14 @@
 package io.lifeboat.replicator.fullcopy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lifeboat.replicator.ClusterPair;
 import io.lifeboat.replicator.schema.Table;
 import io.lifeboat.replicator.schema.TableCatalog;
 import io.lifeboat.replicator.schema.TableName;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -60,6 +62,10 @@ class TableCopierIT {
                 + " tsrange('2026-01-01'::timestamp + g * interval '1 day', '2026-01-01'::timestamp"
                 + " + (g + 1) * interval '1 day'), null from generate_series(1, 20000) g");
         pair.standby.execute("app", "insert into item values (1, 'stale', 'k', 1, null, null)");
+        pair.schema("create table checked (id int primary key, v int)");
+        pair.standby.execute("app", "alter table checked add constraint checked_small check (v < 15000);"
+                + " insert into checked values (1, -1)");
+        pair.master.execute("app", "insert into checked select g, g from generate_series(1, 20000) g");
     }
 
     @AfterAll
@@ -102,5 +108,26 @@ class TableCopierIT {
         assertThat(ClusterPair.rows(pair.standby, """
                 select count(*) from pg_constraint where conrelid = 'item'::regclass and contype = 'p'""").get(0))
                 .isEqualTo("1");
+    }
+
+    @Test
+    void aRowTheStandbyRefusesFailsTheCopyWithItsErrorAndKeepsTheOldRows() throws Exception {
+        try (Connection master = pair.master.connect("app"); Connection standby = pair.standby.connect("app")) {
+            Table table = TableCatalog.find(master, new TableName("public", "checked")).orElseThrow();
+            master.setAutoCommit(false);
+            standby.setAutoCommit(false);
+            assertThatThrownBy(() -> TableCopier.replace(table, master, standby))
+                    .isInstanceOf(SQLException.class)
+                    .hasMessageContaining("violates check constraint \"checked_small\"");
+            standby.rollback();
+            master.rollback();
+            // Both sessions are usable again: the master's COPY was cancelled, not left streaming.
+            try (var statement = master.createStatement(); var row = statement.executeQuery("select 1")) {
+                assertThat(row.next()).isTrue();
+            }
+        }
+        assertThat(ClusterPair.rows(pair.standby, "select * from checked")).containsExactly("1|-1");
+        assertThat(ClusterPair.rows(pair.standby, INDEX_FACTS.replace("public.item", "public.checked")))
+                .hasSize(1).allMatch(facts -> facts.contains("checked_pkey") && facts.contains("valid=true"));
     }
 }
