@@ -102,7 +102,7 @@ standby: {host: 127.0.0.1, port: ${PORT[$S]}, database: bench, user: postgres, s
 replication: {slot: $SLOT, publication: lifeboat_bench}"
     printf '%s\n' "$base" >"$CFG"
     log "scale $SCALE: lifeboat sync run (initial copy to the standby)"
-    java $LB_JVM -jar "$TMP/lifeboat/lifeboat.jar" -c "$CFG" sync run >"$TMP/lifeboat-sync-$SCALE.log" 2>&1 &
+    "$LB" -c "$CFG" sync run >"$TMP/lifeboat-sync-$SCALE.log" 2>&1 &
     LB_PID=$!
     applied() { [[ $(sql "$S" "select count(*) from lifeboat.applied_position where slot_name = '$SLOT'" 2>/dev/null) == 1 ]]; }
     wait_until 1800 "the initial sync" applied
@@ -123,7 +123,7 @@ replication: {slot: $SLOT, publication: lifeboat_bench}"
         printf '%s\narchive:\n  compression_level: %s\n  recipients: [%s]\n  targets:\n    - {name: local, type: filesystem, path: %s}\n' \
             "$base" "$LEVEL" "$TMP/bench.pub.asc" "$TMP/fs-target" >"$TMP/fs-$SCALE.yml"
         t0=$(now)
-        /usr/bin/time -f '%M' -o "$TMP/rss" java $LB_JVM -jar "$TMP/lifeboat/lifeboat.jar" -c "$TMP/fs-$SCALE.yml" archive run \
+        /usr/bin/time -f '%M' -o "$TMP/rss" "$LB" -c "$TMP/fs-$SCALE.yml" archive run \
             >"$TMP/archive-fs.out" 2>"$TMP/lifeboat-archive-fs.log" || die "archive run (fs) failed: $(tail -3 "$TMP/lifeboat-archive-fs.log")"
         t1=$(now)
         lbfs+=("$(calc "$t1 - $t0" 2)"); rss+=("$(calc "$(tail -1 "$TMP/rss") / 1024" 0)")
@@ -132,7 +132,7 @@ replication: {slot: $SLOT, publication: lifeboat_bench}"
         printf '%s\narchive:\n  compression_level: %s\n  recipients: [%s]\n  targets:\n    - {name: s3, type: s3, bucket: %s, endpoint: "%s", path_style: true, access_key_id: %s, secret_access_key: %s}\n' \
             "$base" "$LEVEL" "$TMP/bench.pub.asc" "$bucket" "$S3_ENDPOINT" "$S3_KEY" "$S3_SECRET" >"$TMP/s3-$SCALE.yml"
         t0=$(now)
-        java $LB_JVM -jar "$TMP/lifeboat/lifeboat.jar" -c "$TMP/s3-$SCALE.yml" archive run \
+        "$LB" -c "$TMP/s3-$SCALE.yml" archive run \
             >"$TMP/archive-s3.out" 2>"$TMP/lifeboat-archive-s3.log" || die "archive run (s3) failed: $(tail -3 "$TMP/lifeboat-archive-s3.log")"
         t1=$(now)
         lbs3+=("$(calc "$t1 - $t0" 2)")
@@ -147,7 +147,7 @@ replication: {slot: $SLOT, publication: lifeboat_bench}"
         sql_db "$M" postgres "drop database if exists r_pg"; sql_db "$M" postgres "create database r_pg"
         pgr+=("$(timed "$PGBIN/pg_restore -j 2 -h $TMP/$M -p ${PORT[$M]} -U postgres -d r_pg $TMP/local.dump")")
         sql_db "$M" postgres "drop database if exists r_lb"; sql_db "$M" postgres "create database r_lb"
-        lbr+=("$(timed "java $LB_JVM -jar $TMP/lifeboat/lifeboat.jar -c $TMP/fs-$SCALE.yml archive restore $id --to 'host=$TMP/$M port=${PORT[$M]} user=postgres dbname=r_lb' --key $TMP/bench.key.asc --passphrase-file $TMP/bench.pass")")
+        lbr+=("$(timed "$LB -c $TMP/fs-$SCALE.yml archive restore $id --to 'host=$TMP/$M port=${PORT[$M]} user=postgres dbname=r_lb' --key $TMP/bench.key.asc --passphrase-file $TMP/bench.pass")")
         [[ $(sql_db "$M" r_lb "select count(*) from pgbench_accounts") == $(( 100000 * SCALE )) ]] || die "the restored database is incomplete"
         log "restore round $i: pg_restore -j 2 ${pgr[-1]}s, lifeboat archive restore ${lbr[-1]}s"
     done

@@ -115,19 +115,20 @@ cleanup() {
     exit "$rc"
 }
 
-# The JVM options the ./lifeboat launcher uses, so the benchmarks run what an operator runs.
-LB_JVM="-Xmx${LIFEBOAT_MAX_HEAP:-384m} ${LIFEBOAT_JAVA_OPTS:-}"
-
-# The launcher builds Lifeboat now if needed; then the jar and its lib/ are copied into the temp dir and run from
-# there (as the launcher does: java $LB_JVM -jar), so no rebuild - e.g. after someone edits a source
-# file during the run - can land inside a timed section or change the code halfway. Sets LB_VERSION.
+# The launcher builds Lifeboat now if needed; then the jar, its lib/ and the launcher are copied into the temp dir
+# and run from there as LB (the launcher with LIFEBOAT_JAR set: the same JVM options an operator gets), so no
+# rebuild - e.g. after someone edits a source file during the run - can land inside a timed section or change the
+# code halfway. Sets LB and LB_VERSION.
 copy_lifeboat() { # config file
     local rc=0
     "$LAUNCHER" -c "$1" config check >"$TMP/config-check.log" 2>&1 || rc=$?
     (( rc <= 1 )) || die "lifeboat config check failed: $(cat "$TMP/config-check.log")"
     mkdir "$TMP/lifeboat"
-    cp -a "$(dirname "$LAUNCHER")/cli/target/lifeboat.jar" "$(dirname "$LAUNCHER")/cli/target/lib" "$TMP/lifeboat/"
-    java $LB_JVM -jar "$TMP/lifeboat/lifeboat.jar" version >"$TMP/lifeboat-version.txt" 2>&1 \
+    cp -a "$(dirname "$LAUNCHER")/cli/target/lifeboat.jar" "$(dirname "$LAUNCHER")/cli/target/lib" "$LAUNCHER" \
+        "$TMP/lifeboat/"
+    export LIFEBOAT_JAR="$TMP/lifeboat/lifeboat.jar"
+    LB="$TMP/lifeboat/$(basename "$LAUNCHER")"
+    "$LB" version >"$TMP/lifeboat-version.txt" 2>&1 \
         || die "the copied lifeboat jar does not run: $(cat "$TMP/lifeboat-version.txt")"
     LB_VERSION="$(head -1 "$TMP/lifeboat-version.txt") from $(dirname "$LAUNCHER") ($(git -C "$(dirname "$LAUNCHER")" describe --always --dirty 2>/dev/null || echo 'not a git checkout'))"
     log "$LB_VERSION"

@@ -116,7 +116,7 @@ native_enable() { sql N "alter subscription $SUB_NATIVE enable"; }
 CFG="$TMP/lifeboat.yml"
 lb_start() { # log file
     LB_LOG=$1
-    java $LB_JVM -jar "$TMP/lifeboat/lifeboat.jar" -c "$CFG" sync run >"$LB_LOG" 2>&1 &
+    "$LB" -c "$CFG" sync run >"$LB_LOG" 2>&1 &
     LB_PID=$!
 }
 lb_alive() {

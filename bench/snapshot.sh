@@ -78,7 +78,7 @@ snapshots:
   verify: false
 EOF
 copy_lifeboat "$CONFIG"
-LB=(java ${LIFEBOAT_JAVA_OPTS:-} -jar "$TMP/lifeboat/lifeboat.jar" -c "$CONFIG")
+LB=("$LB" -c "$CONFIG")   # the copied launcher, as copy_lifeboat set it
 
 # max client-side latency (ms) of transactions overlapping [from, to] (epoch seconds) in pgbench's -l logs
 max_latency() {

@@ -80,11 +80,11 @@ trap 'FAILED_AT="line $LINENO: $BASH_COMMAND"' ERR
 
 CFG="$TMP/lifeboat.yml"
 lb() { # one lifeboat command from the copied jar, bounded
-    timeout "$CMD_TIMEOUT" java $LB_JVM -jar "$TMP/lifeboat/lifeboat.jar" -c "$CFG" "$@"
+    timeout "$CMD_TIMEOUT" "$LB" -c "$CFG" "$@"
 }
 lb_start() {
     LB_LOG="$TMP/lifeboat-sync-run.log"
-    java $LB_JVM -jar "$TMP/lifeboat/lifeboat.jar" -c "$CFG" sync run >"$LB_LOG" 2>&1 &
+    "$LB" -c "$CFG" sync run >"$LB_LOG" 2>&1 &
     LB_PID=$!
 }
 lb_alive() {
