@@ -36,6 +36,13 @@ public record ConnectionConfig(
     /** Reads one connection block; returns empty when a required key is missing (the problem is recorded). */
     static Optional<ConnectionConfig> read(ConfigSection section) {
         Optional<String> host = section.requiredString("host");
+        if (host.isPresent() && host.get().startsWith("/")) {
+            // libpq reads this as a Unix socket directory; the JDBC driver has no Unix sockets and would fail later
+            // with a message about URLs.
+            section.error("host", "'" + host.get() + "' is a Unix socket directory; Lifeboat connects over TCP:"
+                    + " give a host name or address (e.g. 127.0.0.1 and listen_addresses to match)");
+            host = Optional.empty();
+        }
         int port = section.integer("port", 1, 65535).orElse(DEFAULT_PORT);
         Optional<String> database = section.requiredString("database");
         Optional<String> user = section.requiredString("user");

@@ -345,6 +345,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void unixSocketDirectoryAsHost_isRejectedWithTheFix() throws IOException {
+        passwordFile("x");
+        Path file = write("lifeboat.yml", GOOD.replace("10.0.0.5", "/var/run/postgresql"));
+        assertThat(errorsOf(file, Map.of("STANDBY_PW", "x"))).containsExactly("lifeboat.yml:2: master.host:"
+                + " '/var/run/postgresql' is a Unix socket directory; Lifeboat connects over TCP: give a host name"
+                + " or address (e.g. 127.0.0.1 and listen_addresses to match)");
+    }
+
+    @Test
     void duplicateKey_isReportedWithBothLines() throws IOException {
         passwordFile("x");
         Path file = write("lifeboat.yml", GOOD.replace("  port: 5433\n", "  port: 5433\n  port: 5434\n"));
