@@ -40,15 +40,23 @@ public final class TableCopier {
 
     /** Appends the master's rows of {@code table} to the standby's. */
     public static long append(Table table, Connection master, Connection standby) throws SQLException {
-        return appendWhere(table, "true", master, standby);
+        // The table form reads the heap straight into COPY's output, without a query's executor in between; like
+        // ONLY, it never includes child tables' rows.
+        return relay(table, "copy " + table.name().quoted() + " (" + table.writableColumnList() + ") to stdout",
+                master, standby);
     }
 
     /** Appends the master's rows of {@code table} matching {@code condition} (SQL on alias {@code t}). */
     public static long appendWhere(Table table, String condition, Connection master, Connection standby)
             throws SQLException {
+        return relay(table, "copy (select " + table.writableColumnList() + " from only " + table.name().quoted()
+                + " t where " + condition + ") to stdout", master, standby);
+    }
+
+    private static long relay(Table table, String copyOut, Connection master, Connection standby)
+            throws SQLException {
         String columns = table.writableColumnList();
-        CopyOut out = master.unwrap(PGConnection.class).getCopyAPI().copyOut("copy (select " + columns
-                + " from only " + table.name().quoted() + " t where " + condition + ") to stdout");
+        CopyOut out = master.unwrap(PGConnection.class).getCopyAPI().copyOut(copyOut);
         PGCopyOutputStream in;
         try {
             // Rows arrive one CopyData message each; buffered, they leave in 64 KiB messages, which the standby
