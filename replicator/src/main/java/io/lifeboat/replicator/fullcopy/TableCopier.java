@@ -26,6 +26,10 @@ public final class TableCopier {
      * and building them after. Readers of the standby see the old rows until the caller commits, never an empty
      * table.
      *
+     * <p>The rows are loaded frozen ({@code COPY FREEZE}, allowed because the table was truncated in this
+     * transaction): a reader whose snapshot predates the commit then sees the new copy, where ordinary rows of
+     * a truncated table would show it empty; and no vacuum has to freeze them later.
+     *
      * @return the number of rows copied
      */
     public static long replace(Table table, Connection master, Connection standby) throws SQLException {
@@ -33,36 +37,31 @@ public final class TableCopier {
             statement.execute("truncate only " + table.name().quoted());
         }
         DeferredIndexes indexes = DeferredIndexes.drop(standby, table.name());
-        long rows = append(table, master, standby);
-        indexes.rebuild(standby);
-        return rows;
-    }
-
-    /** Appends the master's rows of {@code table} to the standby's. */
-    public static long append(Table table, Connection master, Connection standby) throws SQLException {
+        String columns = table.writableColumnList();
         // The table form reads the heap straight into COPY's output, without a query's executor in between; like
         // ONLY, it never includes child tables' rows.
-        return relay(table, "copy " + table.name().quoted() + " (" + table.writableColumnList() + ") to stdout",
-                master, standby);
+        long rows = relay("copy " + table.name().quoted() + " (" + columns + ") to stdout", master,
+                "copy " + table.name().quoted() + " (" + columns + ") from stdin with (freeze)", standby);
+        indexes.rebuild(standby);
+        return rows;
     }
 
     /** Appends the master's rows of {@code table} matching {@code condition} (SQL on alias {@code t}). */
     public static long appendWhere(Table table, String condition, Connection master, Connection standby)
             throws SQLException {
-        return relay(table, "copy (select " + table.writableColumnList() + " from only " + table.name().quoted()
-                + " t where " + condition + ") to stdout", master, standby);
+        String columns = table.writableColumnList();
+        return relay("copy (select " + columns + " from only " + table.name().quoted() + " t where " + condition
+                + ") to stdout", master, "copy " + table.name().quoted() + " (" + columns + ") from stdin", standby);
     }
 
-    private static long relay(Table table, String copyOut, Connection master, Connection standby)
+    private static long relay(String copyOut, Connection master, String copyIn, Connection standby)
             throws SQLException {
-        String columns = table.writableColumnList();
         CopyOut out = master.unwrap(PGConnection.class).getCopyAPI().copyOut(copyOut);
         PGCopyOutputStream in;
         try {
             // Rows arrive one CopyData message each; buffered, they leave in 64 KiB messages, which the standby
             // takes in far fewer protocol steps.
-            in = new PGCopyOutputStream(standby.unwrap(PGConnection.class),
-                    "copy " + table.name().quoted() + " (" + columns + ") from stdin", RELAY_BUFFER);
+            in = new PGCopyOutputStream(standby.unwrap(PGConnection.class), copyIn, RELAY_BUFFER);
         } catch (SQLException | RuntimeException e) {
             cancel(out, e);
             throw e;

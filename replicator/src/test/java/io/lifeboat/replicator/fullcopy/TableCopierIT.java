@@ -66,6 +66,9 @@ class TableCopierIT {
         pair.standby.execute("app", "alter table checked add constraint checked_small check (v < 15000);"
                 + " insert into checked values (1, -1)");
         pair.master.execute("app", "insert into checked select g, g from generate_series(1, 20000) g");
+        pair.schema("create table fresh (id int primary key, v text)");
+        pair.standby.execute("app", "insert into fresh values (1, 'old')");
+        pair.master.execute("app", "insert into fresh select g, 'new' from generate_series(1, 1000) g");
     }
 
     @AfterAll
@@ -129,5 +132,33 @@ class TableCopierIT {
         assertThat(ClusterPair.rows(pair.standby, "select * from checked")).containsExactly("1|-1");
         assertThat(ClusterPair.rows(pair.standby, INDEX_FACTS.replace("public.item", "public.checked")))
                 .hasSize(1).allMatch(facts -> facts.contains("checked_pkey") && facts.contains("valid=true"));
+    }
+
+    @Test
+    void aReaderWhoseSnapshotIsOlderThanTheCopySeesTheNewRowsNotAnEmptyTable() throws Exception {
+        try (Connection reader = pair.standby.connect("app")) {
+            reader.setAutoCommit(false);
+            reader.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            try (var statement = reader.createStatement(); var row = statement.executeQuery("select 1")) {
+                assertThat(row.next()).isTrue(); // the reader's snapshot is taken here, before the copy
+            }
+            try (Connection master = pair.master.connect("app"); Connection standby = pair.standby.connect("app")) {
+                Table table = TableCatalog.find(master, new TableName("public", "fresh")).orElseThrow();
+                master.setAutoCommit(false);
+                master.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+                standby.setAutoCommit(false);
+                assertThat(TableCopier.replace(table, master, standby)).isEqualTo(1000);
+                standby.commit();
+                master.commit();
+            }
+            // A truncated table's ordinary new rows would be invisible to this snapshot: the table would look empty.
+            try (var statement = reader.createStatement();
+                 var row = statement.executeQuery("select count(*), min(v) from fresh")) {
+                assertThat(row.next()).isTrue();
+                assertThat(row.getLong(1)).isEqualTo(1000);
+                assertThat(row.getString(2)).isEqualTo("new");
+            }
+            reader.rollback();
+        }
     }
 }
