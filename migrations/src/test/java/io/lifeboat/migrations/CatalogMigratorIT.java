@@ -90,6 +90,40 @@ class CatalogMigratorIT {
     }
 
     @Test
+    void aCatalogIsCurrentOnlyWithEveryMigrationApplied_andOneBehindGetsTheRest() throws SQLException {
+        standby.createDatabase("behind");
+        CatalogMigrator migrator = new CatalogMigrator(dataSource("behind"));
+        assertThat(migrator.isCurrent()).isFalse();
+        migrator.migrate();
+        assertThat(migrator.isCurrent()).isTrue();
+
+        // As if this build's newest migration had never run: the catalog is behind and migrate applies it.
+        standby.execute("behind", "drop table lifeboat.snapshot_verification;"
+                + " delete from lifeboat.flyway_schema_history where version = '5'");
+        assertThat(migrator.isCurrent()).isFalse();
+        CatalogMigrator.MigrationReport report = new CatalogMigrator(dataSource("behind")).migrate();
+        assertThat(report.applied()).isEqualTo(1);
+        assertThat(catalogTables("behind")).contains("snapshot_verification");
+        assertThat(migrator.isCurrent()).isTrue();
+
+        standby.execute("behind", "update lifeboat.flyway_schema_history set success = false where version = '5'");
+        assertThat(migrator.isCurrent()).isFalse();
+    }
+
+    @Test
+    void newestVersion_isTheHighestMigrationFile() throws Exception {
+        // The sources, not the classpath: failsafe runs against the packaged jar.
+        java.nio.file.Path folder = java.nio.file.Path.of("src/main/resources/db/migration");
+        try (var files = java.nio.file.Files.list(folder)) {
+            int highest = files.map(f -> f.getFileName().toString())
+                    .filter(name -> name.matches("V\\d+__.*\\.sql"))
+                    .mapToInt(name -> Integer.parseInt(name.substring(1, name.indexOf("__"))))
+                    .max().orElseThrow();
+            assertThat(CatalogMigrator.NEWEST).isEqualTo(highest);
+        }
+    }
+
+    @Test
     void concurrentMigrators_applyEachMigrationOnce() throws Exception {
         standby.createDatabase("race");
         ExecutorService pool = Executors.newFixedThreadPool(3);
