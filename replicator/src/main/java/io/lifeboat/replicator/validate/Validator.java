@@ -19,6 +19,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Compares tables between master and standby while replication runs, without locking anything. The two sides are
@@ -31,6 +33,7 @@ public final class Validator {
     /** Past this many differing buckets the rows are not listed: memory stays bounded, and a copy is the fix. */
     private static final int BROAD_BUCKETS = RowHashes.BUCKETS / 8;
     private static final Duration CATCH_UP_LIMIT = Duration.ofSeconds(30);
+    private static final Logger log = LoggerFactory.getLogger(Validator.class);
 
     private final DataSource master;
     private final DataSource standby;
@@ -47,10 +50,9 @@ public final class Validator {
         // the point the master was read at, and report it only when it persists.
         for (int pass = 1; ; pass++) {
             BucketPass result = bucketPass(table);
-            if (result.readAt() == null || pass >= RECHECKS) {
+            if (result.readAt() == null || pass >= RECHECKS || !awaitApplied(result.readAt())) {
                 return result.difference();
             }
-            awaitApplied(result.readAt());
         }
     }
 
@@ -183,7 +185,7 @@ public final class Validator {
                 onMaster = hashes.rowsWithKeys(m, suspects);
                 m.commit();
             }
-            awaitApplied(readAt);
+            boolean caughtUp = awaitApplied(readAt);
             Map<String, String> onStandby;
             try (Connection s = snapshot(standby)) {
                 onStandby = hashes.rowsWithKeys(s, suspects);
@@ -194,6 +196,9 @@ public final class Validator {
             masterRows = onMaster;
             standbyRows = onStandby;
             suspects = still;
+            if (!caughtUp) {
+                break;
+            }
         }
         List<String> changed = new ArrayList<>();
         List<String> missing = new ArrayList<>();
@@ -237,16 +242,40 @@ public final class Validator {
         return new TableDifference(table.name().toString(), rows, List.of(), missing, extra);
     }
 
-    private void awaitApplied(Lsn target) throws SQLException, InterruptedException {
+    /**
+     * Waits until the standby has applied {@code target}, for at most {@link #CATCH_UP_LIMIT}. When no replicator
+     * holds the slot (no {@code sync run}), the standby cannot move, and waiting would only delay the answer.
+     *
+     * @return whether the standby got there; if not, the caller reports what it has
+     */
+    private boolean awaitApplied(Lsn target) throws SQLException, InterruptedException {
         long deadline = System.nanoTime() + CATCH_UP_LIMIT.toNanos();
-        while (System.nanoTime() < deadline) {
+        while (true) {
+            Optional<Lsn> applied;
             try (Connection s = standby.getConnection()) {
-                Optional<Lsn> applied = AppliedPosition.read(s, slot);
-                if (applied.isPresent() && applied.get().compareTo(target) >= 0) {
-                    return;
-                }
+                applied = AppliedPosition.read(s, slot);
+            }
+            if (applied.isPresent() && applied.get().compareTo(target) >= 0) {
+                return true;
+            }
+            String why = System.nanoTime() > deadline ? "did not get there within " + CATCH_UP_LIMIT.toSeconds() + "s"
+                    : slotActive() ? null : "no sync run holds slot " + slot;
+            if (why != null) {
+                log.warn("the standby has applied up to {}, not the master's {} ({}): reporting the differences"
+                        + " seen so far", applied.map(Lsn::toString).orElse("nothing"), target, why);
+                return false;
             }
             Thread.sleep(50);
+        }
+    }
+
+    private boolean slotActive() throws SQLException {
+        try (Connection m = master.getConnection();
+             var statement = m.prepareStatement("select active from pg_replication_slots where slot_name = ?")) {
+            statement.setString(1, slot);
+            try (ResultSet row = statement.executeQuery()) {
+                return row.next() && row.getBoolean(1);
+            }
         }
     }
 

@@ -119,6 +119,26 @@ class ValidatorIT {
         assertThat(validator.compare(table("bag")).inSync()).isTrue();
     }
 
+    @Test
+    void withNothingReplicating_differencesAreReportedWithoutWaitingOutEveryRecheck() throws Exception {
+        try (Connection standby = pair.standby.connect("app")) {
+            AppliedPosition.reset(standby, "stopped", Lsn.parse("0/1")); // a replicator that is not running now
+        }
+        Validator stalled = new Validator(dataSource(pair.master), dataSource(pair.standby), "stopped");
+        change("keyed", "t", 1, "'changed'");
+        try {
+            long started = System.nanoTime();
+            assertThat(stalled.compare(table("keyed")).describe())
+                    .isEqualTo("public.keyed: OUT OF SYNC: 1 row differs (keys 1)");
+            // No sync run holds the slot: five re-checks each waiting 30 s for a catch-up that cannot come took
+            // minutes.
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - started)).isLessThan(
+                    java.time.Duration.ofSeconds(30));
+        } finally {
+            change("keyed", "t", 1, "'héllo'");
+        }
+    }
+
     private void change(String table, String column, int id, String value) {
         change(table, column, id, value, "id = " + id);
     }
