@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The net effect of many changes on each row: what a group of master transactions leaves behind, row by row.
@@ -45,18 +46,36 @@ final class NetChanges {
         return new RowChange(later.table(), later.kind(), later.key(), values, Set.copyOf(unchanged));
     }
 
-    /** Statements for the net effect: per table, deletes, then upserts grouped by their columns. */
+    /**
+     * Statements for the net effect: per table, deletes, then upserts grouped by their columns (in the order of
+     * the sorted column lists), each group in the order its rows first changed.
+     */
     List<ChangeRun> runs(int maxRows) {
         List<ChangeRun> runs = new ArrayList<>();
         for (Map<Map<String, String>, RowChange> rows : byTable.values()) {
-            List<RowChange> ordered = new ArrayList<>(rows.values());
-            ordered.sort(Comparator.comparing((RowChange c) -> c.kind() == ChangeKind.DELETE ? 0 : 1)
-                    .thenComparing(c -> String.join(",", new java.util.TreeSet<>(c.values().keySet()))));
-            ChangeRun run = null;
-            for (RowChange change : ordered) {
-                if (run == null || !run.offer(change, maxRows)) {
-                    run = ChangeRun.startingWith(change);
-                    runs.add(run);
+            // Rows of one table nearly always share their column set: grouping by the set itself (hashed once per
+            // row) instead of sorting by a string built per comparison.
+            List<RowChange> deletes = new ArrayList<>();
+            Map<Set<String>, List<RowChange>> upserts = new LinkedHashMap<>();
+            for (RowChange change : rows.values()) {
+                if (change.kind() == ChangeKind.DELETE) {
+                    deletes.add(change);
+                } else {
+                    upserts.computeIfAbsent(change.values().keySet(), columns -> new ArrayList<>()).add(change);
+                }
+            }
+            List<List<RowChange>> ordered = new ArrayList<>();
+            ordered.add(deletes);
+            upserts.entrySet().stream()
+                    .sorted(Comparator.comparing(e -> String.join(",", new TreeSet<>(e.getKey()))))
+                    .forEach(e -> ordered.add(e.getValue()));
+            for (List<RowChange> group : ordered) {
+                ChangeRun run = null;
+                for (RowChange change : group) {
+                    if (run == null || !run.offer(change, maxRows)) {
+                        run = ChangeRun.startingWith(change);
+                        runs.add(run);
+                    }
                 }
             }
         }

@@ -42,9 +42,16 @@ final class EngineProperties {
         p.setProperty("converters", "pgtext");
         p.setProperty("pgtext.type", PgTextConverter.class.getName());
         p.setProperty("include.unknown.datatypes", "true");
-        p.setProperty("max.batch.size", "8192");
-        p.setProperty("max.queue.size", "32768");
+        // Records waiting in the queue survive young collections: with 32768 of them each collection copied up to
+        // ~100 MB, on a heap the launcher bounds at 384 MB. A standby transaction holds at most one engine batch
+        // (about 1400 pgbench rows at 2048), still few enough commits that the standby does not notice.
+        p.setProperty("max.batch.size", "2048");
+        p.setProperty("max.queue.size", "4096");
         p.setProperty("poll.interval.ms", "10");
+        // Per-event work on Debezium's streaming thread that nothing in Lifeboat reads: lag percentiles (a sketch
+        // fed through a queue to a thread of their own) and the context headers on every record.
+        p.setProperty("statistics.metrics.enabled", "false");
+        p.setProperty("extended.headers.enabled", "false");
         if (!pushdelta.isEmpty()) {
             p.setProperty("table.include.list", pushdelta.stream()
                     .map(t -> Pattern.quote(t.name().schema()) + "\\." + Pattern.quote(t.name().name()))

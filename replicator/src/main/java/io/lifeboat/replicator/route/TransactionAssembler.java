@@ -23,6 +23,7 @@ public final class TransactionAssembler {
     private Long openTransaction;
     private final List<RowChange> changes = new ArrayList<>();
     private final List<Object> records = new ArrayList<>();
+    private TableName lastTable;
 
     /**
      * Takes one record; returns the transaction it completes, with the records that made it (to acknowledge
@@ -66,9 +67,9 @@ public final class TransactionAssembler {
         return Optional.of(new Completed<>(transaction, handles));
     }
 
-    private static Optional<RowChange> decode(SourceRecord record, Struct value) {
+    private Optional<RowChange> decode(SourceRecord record, Struct value) {
         Struct source = value.getStruct("source");
-        TableName table = new TableName(source.getString("schema"), source.getString("table"));
+        TableName table = tableNamed(source.getString("schema"), source.getString("table"));
         String op = value.getString("op");
         switch (op) {
             case "t":
@@ -84,6 +85,14 @@ public final class TransactionAssembler {
             default:
                 return Optional.empty();
         }
+    }
+
+    /** Runs of changes to one table share one name, so maps keyed by it compare by identity first. */
+    private TableName tableNamed(String schema, String name) {
+        if (lastTable == null || !lastTable.name().equals(name) || !lastTable.schema().equals(schema)) {
+            lastTable = new TableName(schema, name);
+        }
+        return lastTable;
     }
 
     private static Map<String, String> key(SourceRecord record) {

@@ -2,6 +2,7 @@ package io.lifeboat.replicator.route;
 
 import io.lifeboat.replicator.engine.PgTextConverter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.connect.data.Field;
@@ -14,8 +15,9 @@ public final class ValueText {
 
     /** The text of every field by column name; unchanged TOASTed columns go to {@code unchanged} instead. */
     public static Map<String, String> row(Struct image, Set<String> unchanged) {
-        Map<String, String> values = new LinkedHashMap<>();
-        for (Field field : image.schema().fields()) {
+        List<Field> fields = image.schema().fields();
+        Map<String, String> values = new LinkedHashMap<>(fields.size() * 2);
+        for (Field field : fields) {
             Object value = image.get(field);
             if (PgTextConverter.UNCHANGED.equals(value)) {
                 unchanged.add(field.name());
