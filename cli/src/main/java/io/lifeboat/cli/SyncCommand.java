@@ -2,6 +2,7 @@ package io.lifeboat.cli;
 
 import io.lifeboat.core.config.LoadedConfig;
 import io.lifeboat.core.db.Pools;
+import io.lifeboat.core.db.TransientFailure;
 import io.lifeboat.migrations.CatalogMigrator;
 import io.lifeboat.replicator.Replicator;
 import io.lifeboat.replicator.status.ReplicationStatus;
@@ -65,7 +66,10 @@ final class SyncCommand extends CommandGroup {
         LoadedConfig loaded = root.loadConfig();
         try (Pools pools = new Pools(loaded.config())) {
             List<Table> tables = pick(selection(pools, loaded).fullcopy(), only, "fullcopy");
-            long rows = FullcopyRound.run(tables, pools.master(), pools.standby());
+            long rows = 0;
+            for (Table table : tables) {
+                rows += copyAgain(table, pools);
+            }
             PrintWriter out = spec.commandLine().getOut();
             out.println(tables.size() + " fullcopy tables copied (" + rows + " rows)");
             out.flush();
@@ -90,13 +94,26 @@ final class SyncCommand extends CommandGroup {
             PrintWriter out = spec.commandLine().getOut();
             for (Table table : chosen) {
                 long started = System.nanoTime();
-                long rows = FullcopyRound.run(List.of(table), pools.master(),
-                        pools.standby());
+                long rows = copyAgain(table, pools);
                 out.println(table.name() + ": copied again (" + rows + " rows in "
                         + (System.nanoTime() - started) / 1_000_000 + " ms)");
                 out.flush();
             }
             return ExitCode.OK.code();
+        }
+    }
+
+    /** One table copied again; the standby refusing it is the operator's news, not a Lifeboat bug. */
+    private static long copyAgain(Table table, Pools pools) throws SQLException {
+        try {
+            return FullcopyRound.run(List.of(table), pools.master(), pools.standby());
+        } catch (SQLException e) {
+            if (TransientFailure.test(e)) {
+                throw e;
+            }
+            throw new LifeboatException("cannot copy " + table.name() + " again ("
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + ")",
+                    "the standby refused it; its copy of the table is unchanged", e);
         }
     }
 

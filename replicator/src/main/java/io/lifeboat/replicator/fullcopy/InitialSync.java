@@ -28,6 +28,7 @@ public final class InitialSync {
         master.setAutoCommit(false);
         master.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
         standby.setAutoCommit(false);
+        Result result;
         try {
             try (Statement statement = master.createStatement()) {
                 statement.execute("set transaction snapshot '" + snapshot.snapshotName().replace("'", "''") + "'");
@@ -43,14 +44,30 @@ public final class InitialSync {
             AppliedPosition.reset(standby, slot, snapshot.consistentPoint());
             standby.commit();
             master.commit();
-            return new Result(tables.size(), rows, snapshot.consistentPoint(), (System.nanoTime() - start) / 1_000_000);
+            result = new Result(tables.size(), rows, snapshot.consistentPoint(),
+                    (System.nanoTime() - start) / 1_000_000);
         } catch (SQLException | RuntimeException e) {
-            standby.rollback();
-            master.rollback();
+            // A connection the failure broke may be closed by now: the failure is the news, not that.
+            quietly(standby::rollback, e);
+            quietly(master::rollback, e);
+            quietly(() -> master.setAutoCommit(true), e);
+            quietly(() -> standby.setAutoCommit(true), e);
             throw e;
-        } finally {
-            master.setAutoCommit(true);
-            standby.setAutoCommit(true);
+        }
+        master.setAutoCommit(true);
+        standby.setAutoCommit(true);
+        return result;
+    }
+
+    private interface SqlStep {
+        void run() throws SQLException;
+    }
+
+    private static void quietly(SqlStep step, Exception failure) {
+        try {
+            step.run();
+        } catch (SQLException suppressed) {
+            failure.addSuppressed(suppressed);
         }
     }
 

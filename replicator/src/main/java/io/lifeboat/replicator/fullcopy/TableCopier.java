@@ -1,10 +1,16 @@
 package io.lifeboat.replicator.fullcopy;
 
 import io.lifeboat.replicator.schema.Table;
+import io.lifeboat.core.error.LifeboatException;
 import java.io.IOException;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.PGCopyOutputStream;
 import org.postgresql.copy.CopyOut;
@@ -33,17 +39,61 @@ public final class TableCopier {
      * @return the number of rows copied
      */
     public static long replace(Table table, Connection master, Connection standby) throws SQLException {
+        List<String> referencing = referencingTables(standby, table);
         try (Statement statement = standby.createStatement()) {
-            statement.execute("truncate only " + table.name().quoted());
+            if (referencing.isEmpty()) {
+                statement.execute("truncate only " + table.name().quoted());
+            } else {
+                // TRUNCATE refuses a table other tables' foreign keys point at (and CASCADE would empty those). The
+                // rows are deleted instead, with the foreign keys' triggers off as for every replicated change: the
+                // rows come straight back from the master, so nothing the references need is gone at commit.
+                replicaRole(standby, table, referencing);
+                statement.execute("delete from only " + table.name().quoted());
+            }
         }
         DeferredIndexes indexes = DeferredIndexes.drop(standby, table.name());
         String columns = table.writableColumnList();
         // The table form reads the heap straight into COPY's output, without a query's executor in between; like
-        // ONLY, it never includes child tables' rows.
+        // ONLY, it never includes child tables' rows. FREEZE needs the table truncated in this transaction.
         long rows = relay("copy " + table.name().quoted() + " (" + columns + ") to stdout", master,
-                "copy " + table.name().quoted() + " (" + columns + ") from stdin with (freeze)", standby);
+                "copy " + table.name().quoted() + " (" + columns + ") from stdin"
+                        + (referencing.isEmpty() ? " with (freeze)" : ""), standby);
         indexes.rebuild(standby);
         return rows;
+    }
+
+    /** Other standby tables with a foreign key to {@code table}. */
+    private static List<String> referencingTables(Connection standby, Table table) throws SQLException {
+        List<String> tables = new ArrayList<>();
+        try (PreparedStatement query = standby.prepareStatement("""
+                select distinct c.conrelid::regclass::text from pg_constraint c
+                where c.contype = 'f' and c.confrelid = (quote_ident(?) || '.' || quote_ident(?))::regclass
+                  and c.conrelid <> c.confrelid
+                order by 1""")) {
+            query.setString(1, table.name().schema());
+            query.setString(2, table.name().name());
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    tables.add(rows.getString(1));
+                }
+            }
+        }
+        return tables;
+    }
+
+    private static void replicaRole(Connection standby, Table table, List<String> referencing) throws SQLException {
+        Savepoint before = standby.setSavepoint();
+        try (Statement statement = standby.createStatement()) {
+            statement.execute("set local session_replication_role = replica");
+            standby.releaseSavepoint(before);
+        } catch (SQLException e) {
+            standby.rollback(before);
+            throw new LifeboatException("cannot copy " + table.name() + " again: foreign keys of "
+                    + String.join(", ", referencing) + " point at it, and without session_replication_role ="
+                    + " replica (" + e.getMessage().lines().findFirst().orElse("") + ") deleting its rows would"
+                    + " check or cascade them", "connect to the standby as a superuser, or drop those foreign keys"
+                    + " on the standby (the master enforces them)", e);
+        }
     }
 
     /** Appends the master's rows of {@code table} matching {@code condition} (SQL on alias {@code t}). */

@@ -69,6 +69,12 @@ class TableCopierIT {
         pair.schema("create table fresh (id int primary key, v text)");
         pair.standby.execute("app", "insert into fresh values (1, 'old')");
         pair.master.execute("app", "insert into fresh select g, 'new' from generate_series(1, 1000) g");
+        pair.schema("create table parent (id int primary key, name text);"
+                + " create table child (id int primary key, parent_id int references parent (id) on delete cascade)");
+        pair.master.execute("app", "insert into parent values (1, 'one'), (2, 'two'), (3, 'three')");
+        pair.standby.execute("app", "insert into parent values (1, 'stale'), (2, 'two'), (9, 'gone');"
+                + " insert into child values (1, 1), (2, 2);"
+                + " create role plain login; grant all on parent, child to plain");
     }
 
     @AfterAll
@@ -160,5 +166,39 @@ class TableCopierIT {
             }
             reader.rollback();
         }
+    }
+
+    @Test
+    void aTableOtherTablesReferenceIsReplacedWithoutTouchingThem() throws Exception {
+        try (Connection master = pair.master.connect("app"); Connection standby = pair.standby.connect("app")) {
+            Table table = TableCatalog.find(master, new TableName("public", "parent")).orElseThrow();
+            master.setAutoCommit(false);
+            master.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            standby.setAutoCommit(false);
+            // TRUNCATE would refuse (child's foreign key), and deleting with the key's triggers on would cascade.
+            assertThat(TableCopier.replace(table, master, standby)).isEqualTo(3);
+            standby.commit();
+            master.commit();
+        }
+        assertThat(ClusterPair.rows(pair.standby, "select * from parent order by id"))
+                .containsExactly("1|one", "2|two", "3|three");
+        assertThat(ClusterPair.rows(pair.standby, "select * from child order by id")).containsExactly("1|1", "2|2");
+    }
+
+    @Test
+    void withoutTheRightsToSwitchTheForeignKeysOffTheCopyIsRefusedWithTheFix() throws Exception {
+        try (Connection master = pair.master.connect("app");
+             Connection standby = java.sql.DriverManager.getConnection(pair.standby.jdbcUrl("app"), "plain", "")) {
+            Table table = TableCatalog.find(master, new TableName("public", "parent")).orElseThrow();
+            master.setAutoCommit(false);
+            standby.setAutoCommit(false);
+            assertThatThrownBy(() -> TableCopier.replace(table, master, standby))
+                    .isInstanceOf(io.lifeboat.core.error.LifeboatException.class)
+                    .hasMessageStartingWith("cannot copy public.parent again: foreign keys of child point at it,"
+                            + " and without session_replication_role = replica (");
+            standby.rollback();
+            master.rollback();
+        }
+        assertThat(ClusterPair.rows(pair.standby, "select count(*) from child")).containsExactly("2");
     }
 }
