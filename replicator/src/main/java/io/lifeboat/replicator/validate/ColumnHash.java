@@ -6,19 +6,20 @@ import java.util.regex.Pattern;
 
 /**
  * The SQL that hashes one column's value to a bigint on the server. Turning every value into text costs more than
- * reading the table; types whose built-in hash is exact — equal hashes input means the same value, printed the same
- * — are hashed as they are stored. The rest go through their output function: numeric {@code 1.0} and
- * {@code 1.00}, float {@code 0} and {@code -0}, interval {@code 1 day} and {@code 24 hours}, jsonb numbers and
- * unbounded {@code bpchar} trailing blanks are equal to their type's hash but not to an operator reading them.
+ * reading the table; types whose built-in hash takes the whole value — equal hash input means the same value,
+ * printed the same — are hashed as they are stored (bigint with its high half added, as its hash folds it to 32
+ * bits). The rest go through their output function: numeric {@code 1.0} and {@code 1.00}, float {@code 0} and
+ * {@code -0}, interval {@code 1 day} and {@code 24 hours}, jsonb numbers, unbounded {@code bpchar} trailing blanks
+ * are equal to their type's hash but not to an operator reading them, and timestamps and times are folded to 32
+ * bits by theirs.
  * NULL hashes to a constant of its own per column, so a value turned NULL changes the row's hash.
  */
 final class ColumnHash {
     private static final Pattern FIXED_CHAR = Pattern.compile("character\\(\\d+\\)");
     private static final Pattern VARCHAR = Pattern.compile("character varying(\\(\\d+\\))?");
-    private static final Pattern TIMESTAMP = Pattern.compile("timestamp(\\(\\d\\))? without time zone");
-    private static final Pattern TIMESTAMPTZ = Pattern.compile("timestamp(\\(\\d\\))? with time zone");
-    private static final Pattern TIME = Pattern.compile("time(\\(\\d\\))? without time zone");
 
+    /** Seeds of a bigint's high half, apart from every column position's. */
+    private static final int HIGH_HALF_SEED = 2_000_000;
     /** A type no rule matches: the value is hashed as text. */
     static final String AS_TEXT = "(compared as text)";
 
@@ -39,11 +40,16 @@ final class ColumnHash {
         return switch (type) {
             case "smallint" -> "hashint2extended(" + value + ", " + s + ")";
             case "integer" -> "hashint4extended(" + value + ", " + s + ")";
-            case "bigint" -> "hashint8extended(" + value + ", " + s + ")";
+            // hashint8extended folds the value to 32 bits first (1 and 4294967296 hash alike): the high half,
+            // hashed on its own, tells such values apart.
+            case "bigint" -> "(hashint8extended(" + value + ", " + s + ") # hashint4extended((" + value
+                    + " >> 32)::integer, " + (seed + HIGH_HALF_SEED) + "))";
             case "oid" -> "hashoidextended(" + value + ", " + s + ")";
             case "boolean" -> "hashint4extended(" + value + "::integer, " + s + ")";
             case "uuid" -> "uuid_hash_extended(" + value + ", " + s + ")";
             case "text", "name" -> "hashtextextended(" + value + "::text collate \"C\", " + s + ")";
+            // The cast to text drops trailing blanks; the output function, which the operator sees, keeps them.
+            case "bpchar" -> "hashtextextended(textin(bpcharout(" + value + ")) collate \"C\", " + s + ")";
             default -> {
                 if (VARCHAR.matcher(type).matches()) {
                     yield "hashtextextended(" + value + "::text collate \"C\", " + s + ")";
@@ -52,17 +58,9 @@ final class ColumnHash {
                     // char(n) pads every value to n, so ignoring trailing blanks as its hash does loses nothing.
                     yield "hashbpcharextended(" + value + " collate \"C\", " + s + ")";
                 }
-                if (TIMESTAMP.matcher(type).matches()) {
-                    yield "timestamp_hash_extended(" + value + ", " + s + ")";
-                }
-                if (TIMESTAMPTZ.matcher(type).matches()) {
-                    // In UTC the conversion is one to one; in a zone with daylight saving two instants meet.
-                    yield "timestamp_hash_extended(" + value + " at time zone 'UTC', " + s + ")";
-                }
-                if (TIME.matcher(type).matches()) {
-                    yield "time_hash_extended(" + value + ", " + s + ")";
-                }
-                yield "hashtextextended(" + value + "::text, " + s + ")";
+                // Timestamps and times are not here: their hashes fold 64-bit microseconds to 32 bits as well.
+                // "C": a nondeterministic collation (of an array's elements, a domain) hashes 'Foo' like 'foo'.
+                yield "hashtextextended(" + value + "::text collate \"C\", " + s + ")";
             }
         };
     }

@@ -30,15 +30,18 @@ class ValidatorIT {
     private static final String COLUMNS = """
             s smallint, b bigint, f boolean, u uuid, t text, v varchar(10), c char(5), ts timestamp,
             tz timestamptz, tm time, n numeric, d float8, i interval, j jsonb, y bytea, dt date, a int[],
-            w varchar(10)""";
+            w varchar(10), e bpchar, k text[] collate ci""";
     private static final String ROWS = """
             (1, 7, 9000000000, true, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'héllo', 'v', 'ab',
              '2026-11-22 02:00:00.5', '2026-11-22 02:00:00.5+00', '12:00:01', 1.0, 0, '1 day', '{"a": 1.0}',
-             '\\x00ff', '2026-11-22', '{1,NULL,3}', 'w'),
+             '\\x00ff', '2026-11-22', '{1,NULL,3}', 'w', 'a', '{Foo}'),
             (2, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-             null, null),
+             null, null, null, null),
             (3, 3, 3, false, 'b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '', '', '', 'infinity', '-infinity',
-             '00:00', 'NaN', 'Infinity', '-1 mon', '[]', '\\x', '4713-01-01 BC', '{}', '')""";
+             '00:00', 'NaN', 'Infinity', '-1 mon', '[]', '\\x', '4713-01-01 BC', '{}', '', '', '{}'),
+            (4, 4, -5, true, 'c0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'x', 'x', 'x', '2024-06-01 12:00:00',
+             '2024-06-01 12:00:00+00', '00:00:00', 4, 4, '4 days', '4', '\\x04', '2024-06-01', '{4}', 'x', 'x',
+             '{x}')""";
 
     private ClusterPair pair;
     private Validator validator;
@@ -46,7 +49,8 @@ class ValidatorIT {
     @BeforeAll
     void start() throws Exception {
         pair = new ClusterPair();
-        pair.schema("create table keyed (id int primary key, " + COLUMNS + ");"
+        pair.schema("create collation ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);"
+                + "create table keyed (id int primary key, " + COLUMNS + ");"
                 + "create table bag (id int, " + COLUMNS + ");"
                 + "insert into keyed values " + ROWS + "; insert into bag values " + ROWS + ", " + ROWS);
         // The standby's column typed differently: both sides must then hash its text.
@@ -67,8 +71,8 @@ class ValidatorIT {
 
     @Test
     void equalTablesAreInSync() throws Exception {
-        assertThat(validator.compare(table("keyed")).describe()).isEqualTo("public.keyed: in sync (3 rows)");
-        assertThat(validator.compare(table("bag")).describe()).isEqualTo("public.bag: in sync (6 rows)");
+        assertThat(validator.compare(table("keyed")).describe()).isEqualTo("public.keyed: in sync (4 rows)");
+        assertThat(validator.compare(table("bag")).describe()).isEqualTo("public.bag: in sync (8 rows)");
     }
 
     @ParameterizedTest(name = "{0}: {2} -> {3}")
@@ -93,6 +97,14 @@ class ValidatorIT {
         "dt | 3 | '4713-01-01 BC' | '4712-01-01 BC'",
         "a  | 1 | '{1,NULL,3}' | '{1,3}'",
         "w  | 1 | 'w' | 'W'",
+        "b  | 1 | 9000000000 | 410065410",
+        "b  | 3 | 3 | 4294967298",
+        "b  | 4 | -5 | 4294967291",
+        "ts | 4 | '2024-06-01 12:00:00' | '2024-06-01 10:48:25.032705'",
+        "tz | 4 | '2024-06-01 12:00:00+00' | '2024-06-01 10:48:25.032705+00'",
+        "tm | 4 | '00:00:00' | '01:11:34.967297'",
+        "e  | 1 | 'a' | 'a  '",
+        "k  | 1 | '{Foo}' | '{foo}'",
         "s  | 2 | null | 0",
         "n  | 2 | null | 0",
     })
