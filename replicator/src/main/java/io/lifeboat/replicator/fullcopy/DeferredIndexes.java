@@ -15,29 +15,35 @@ import java.util.List;
  * (pg_dump loads the same way). Readers never see the table without them, as nothing commits in between.
  *
  * <p>Only what can be rebuilt exactly from its definition is taken: valid indexes in the default tablespace,
- * plain or behind a primary key, unique or exclusion constraint of the same name, with no statistics target set,
- * not part of a partitioned index and not referenced by a foreign key. Every other index stays and is maintained
- * during the load, as before. Comments, the replica identity and the clustering mark are put back.
+ * plain or behind a primary key, unique or exclusion constraint of the same name, with no statistics target, not
+ * part of a partitioned index, and that nothing else depends on (a foreign key, a view grouping by the key), of
+ * a table the standby user owns. Every other index stays and is maintained during the load. Comments, the replica
+ * identity and the clustering mark are put back.
  */
 final class DeferredIndexes {
     private static final String REBUILDABLE = """
-            select ic.relname, pg_get_indexdef(i.indexrelid), c.conname, pg_get_constraintdef(c.oid),
-                   i.indisreplident, i.indisclustered,
+            select ic.relname, pg_get_indexdef(i.indexrelid), c.conname, pg_get_constraintdef(c.oid), c.contype,
+                   c.condeferrable, c.condeferred, i.indisreplident, i.indisclustered,
                    obj_description(i.indexrelid, 'pg_class'), obj_description(c.oid, 'pg_constraint')
             from pg_index i
             join pg_class ic on ic.oid = i.indexrelid
+            join pg_class t on t.oid = i.indrelid
             left join pg_constraint c on c.conindid = i.indexrelid and c.conrelid = i.indrelid
                                       and c.contype in ('p', 'u', 'x')
             where i.indrelid = (quote_ident(?) || '.' || quote_ident(?))::regclass
               and i.indisvalid and i.indisready and i.indislive
               and ic.reltablespace = 0
+              and pg_has_role(t.relowner, 'USAGE')
               and (c.oid is null or c.conname = ic.relname)
               and not exists (select 1 from pg_inherits h where h.inhrelid = i.indexrelid)
-              and not exists (select 1 from pg_constraint f where f.contype = 'f' and f.conindid = i.indexrelid)
               and not exists (select 1 from pg_attribute a where a.attrelid = i.indexrelid and a.attstattarget >= 0)
               and not exists (select 1 from pg_constraint o where o.conindid = i.indexrelid
                                                               and o.conrelid = i.indrelid
                                                               and o.contype not in ('p', 'u', 'x'))
+              and not exists (select 1 from pg_depend d
+                              where d.deptype = 'n'
+                                and ((d.refclassid = 'pg_class'::regclass and d.refobjid = i.indexrelid)
+                                     or (d.refclassid = 'pg_constraint'::regclass and d.refobjid = c.oid)))
             order by ic.relname
             """;
 
@@ -51,20 +57,25 @@ final class DeferredIndexes {
 
     /** One index as it was, with what belongs to it. */
     private record Index(String name, String definition, String constraint, String constraintDefinition,
-                         boolean replicaIdentity, boolean clustered, String comment, String constraintComment) {
+                         String constraintType, boolean deferrable, boolean deferred, boolean replicaIdentity,
+                         boolean clustered, String comment, String constraintComment) {
     }
 
     /** Drops the rebuildable indexes of {@code table}; the caller's open transaction must hold the table's lock. */
     static DeferredIndexes drop(Connection standby, TableName table) throws SQLException {
         List<Index> indexes = new ArrayList<>();
+        try (Statement settings = standby.createStatement()) {
+            // The definitions are read and later run under the same quoting of backslashes in literals.
+            settings.execute("set local standard_conforming_strings = on");
+        }
         try (PreparedStatement query = standby.prepareStatement(REBUILDABLE)) {
             query.setString(1, table.schema());
             query.setString(2, table.name());
             try (ResultSet rows = query.executeQuery()) {
                 while (rows.next()) {
                     indexes.add(new Index(rows.getString(1), rows.getString(2), rows.getString(3),
-                            rows.getString(4), rows.getBoolean(5), rows.getBoolean(6), rows.getString(7),
-                            rows.getString(8)));
+                            rows.getString(4), rows.getString(5), rows.getBoolean(6), rows.getBoolean(7),
+                            rows.getBoolean(8), rows.getBoolean(9), rows.getString(10), rows.getString(11)));
                 }
             }
         }
@@ -84,9 +95,21 @@ final class DeferredIndexes {
             statement.execute("set local standard_conforming_strings = on");
             for (Index index : dropped) {
                 String name = qualified(table, index.name());
-                if (index.constraint() != null) {
+                if (index.constraint() != null && !"x".equals(index.constraintType())) {
+                    // The index first, from its own definition: a key's constraint definition leaves out its
+                    // storage parameters (fillfactor, deduplicate_items).
+                    statement.execute(index.definition());
+                    statement.execute("alter table only " + table.quoted() + " add constraint "
+                            + TableName.quote(index.constraint())
+                            + ("p".equals(index.constraintType()) ? " primary key" : " unique")
+                            + " using index " + TableName.quote(index.name())
+                            + (index.deferrable() ? " deferrable" : "")
+                            + (index.deferred() ? " initially deferred" : ""));
+                } else if (index.constraint() != null) {
                     statement.execute("alter table only " + table.quoted() + " add constraint "
                             + TableName.quote(index.constraint()) + " " + index.constraintDefinition());
+                }
+                if (index.constraint() != null) {
                     if (index.constraintComment() != null) {
                         statement.execute("comment on constraint " + TableName.quote(index.constraint()) + " on "
                                 + table.quoted() + " is " + literal(index.constraintComment()));

@@ -39,15 +39,18 @@ public final class TableCopier {
      * @return the number of rows copied
      */
     public static long replace(Table table, Connection master, Connection standby) throws SQLException {
-        List<String> referencing = referencingTables(standby, table);
+        ForeignKeys keys = foreignKeys(standby, table);
+        if (keys.any()) {
+            replicaRole(standby, table, keys);
+        }
         try (Statement statement = standby.createStatement()) {
-            if (referencing.isEmpty()) {
+            if (keys.referencing().isEmpty()) {
                 statement.execute("truncate only " + table.name().quoted());
             } else {
                 // TRUNCATE refuses a table other tables' foreign keys point at (and CASCADE would empty those). The
-                // rows are deleted instead, with the foreign keys' triggers off as for every replicated change: the
-                // rows come straight back from the master, so nothing the references need is gone at commit.
-                replicaRole(standby, table, referencing);
+                // rows are deleted instead, with the keys' triggers off as for every replicated change, under the
+                // lock TRUNCATE would take: the applier must not change rows the copy is about to bring back.
+                statement.execute("lock table only " + table.name().quoted() + " in access exclusive mode");
                 statement.execute("delete from only " + table.name().quoted());
             }
         }
@@ -57,39 +60,60 @@ public final class TableCopier {
         // ONLY, it never includes child tables' rows. FREEZE needs the table truncated in this transaction.
         long rows = relay("copy " + table.name().quoted() + " (" + columns + ") to stdout", master,
                 "copy " + table.name().quoted() + " (" + columns + ") from stdin"
-                        + (referencing.isEmpty() ? " with (freeze)" : ""), standby);
+                        + (keys.referencing().isEmpty() ? " with (freeze)" : ""), standby);
         indexes.rebuild(standby);
         return rows;
     }
 
-    /** Other standby tables with a foreign key to {@code table}. */
-    private static List<String> referencingTables(Connection standby, Table table) throws SQLException {
-        List<String> tables = new ArrayList<>();
+    /** The table's foreign keys on the standby: whether it has its own, and which other tables point at it. */
+    private record ForeignKeys(boolean own, List<String> referencing) {
+        boolean any() {
+            return own || !referencing.isEmpty();
+        }
+    }
+
+    private static ForeignKeys foreignKeys(Connection standby, Table table) throws SQLException {
+        boolean own = false;
+        List<String> referencing = new ArrayList<>();
         try (PreparedStatement query = standby.prepareStatement("""
-                select distinct c.conrelid::regclass::text from pg_constraint c
-                where c.contype = 'f' and c.confrelid = (quote_ident(?) || '.' || quote_ident(?))::regclass
-                  and c.conrelid <> c.confrelid
-                order by 1""")) {
+                select c.conrelid = t.oid, c.conrelid::regclass::text
+                from pg_constraint c, (select (quote_ident(?) || '.' || quote_ident(?))::regclass::oid as oid) t
+                where c.contype = 'f' and (c.conrelid = t.oid or c.confrelid = t.oid)
+                order by 2""")) {
             query.setString(1, table.name().schema());
             query.setString(2, table.name().name());
             try (ResultSet rows = query.executeQuery()) {
                 while (rows.next()) {
-                    tables.add(rows.getString(1));
+                    if (rows.getBoolean(1)) {
+                        own = true;
+                    } else if (!referencing.contains(rows.getString(2))) {
+                        referencing.add(rows.getString(2));
+                    }
                 }
             }
         }
-        return tables;
+        return new ForeignKeys(own, referencing);
     }
 
-    private static void replicaRole(Connection standby, Table table, List<String> referencing) throws SQLException {
+    /**
+     * Foreign-key triggers off for this transaction, as the applier runs: loading a table whose keys point at
+     * tables not copied yet (an initial sync goes in name order) must not be checked row by row, and emptying a
+     * table others point at must neither check nor cascade. Without the right to, a table others point at is
+     * refused; one that only has keys of its own is loaded with them checked.
+     */
+    private static void replicaRole(Connection standby, Table table, ForeignKeys keys) throws SQLException {
         Savepoint before = standby.setSavepoint();
         try (Statement statement = standby.createStatement()) {
             statement.execute("set local session_replication_role = replica");
             standby.releaseSavepoint(before);
         } catch (SQLException e) {
             standby.rollback(before);
+            standby.releaseSavepoint(before);
+            if (keys.referencing().isEmpty()) {
+                return;
+            }
             throw new LifeboatException("cannot copy " + table.name() + " again: foreign keys of "
-                    + String.join(", ", referencing) + " point at it, and without session_replication_role ="
+                    + String.join(", ", keys.referencing()) + " point at it, and without session_replication_role ="
                     + " replica (" + e.getMessage().lines().findFirst().orElse("") + ") deleting its rows would"
                     + " check or cascade them", "connect to the standby as a superuser, or drop those foreign keys"
                     + " on the standby (the master enforces them)", e);
