@@ -61,7 +61,8 @@ public final class CatalogMigrator {
 
     /**
      * Whether exactly the migrations 1 to {@link #NEWEST} are applied, all successfully. Anything else (no
-     * history, a failed or unknown migration, no connection) is Flyway's to handle and report.
+     * history, a failed or unknown migration, no connection) is Flyway's to handle and report. Unlike Flyway, this
+     * does not compare checksums: an applied migration edited in place goes unnoticed until the next one comes.
      */
     boolean isCurrent() {
         try (Connection connection = standby.getConnection(); Statement statement = connection.createStatement()) {
@@ -73,9 +74,11 @@ public final class CatalogMigrator {
             }
             Set<String> applied = new HashSet<>();
             try (ResultSet rows = statement.executeQuery(
-                    "select version, success from " + SCHEMA + ".flyway_schema_history where version is not null")) {
+                    "select version, success, type = 'SQL' from " + SCHEMA + ".flyway_schema_history"
+                            + " where version is not null")) {
                 while (rows.next()) {
-                    if (!rows.getBoolean(2)) {
+                    // A failed, repaired (DELETE) or undone row is Flyway's to judge.
+                    if (!rows.getBoolean(2) || !rows.getBoolean(3)) {
                         return false;
                     }
                     applied.add(rows.getString(1));

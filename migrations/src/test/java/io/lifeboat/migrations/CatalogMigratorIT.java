@@ -108,6 +108,9 @@ class CatalogMigratorIT {
 
         standby.execute("behind", "update lifeboat.flyway_schema_history set success = false where version = '5'");
         assertThat(migrator.isCurrent()).isFalse();
+        standby.execute("behind", "update lifeboat.flyway_schema_history set success = true, type = 'DELETE'"
+                + " where version = '5'");
+        assertThat(migrator.isCurrent()).isFalse();
     }
 
     @Test

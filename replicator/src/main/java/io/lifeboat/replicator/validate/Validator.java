@@ -33,6 +33,7 @@ public final class Validator {
     /** Past this many differing buckets the rows are not listed: memory stays bounded, and a copy is the fix. */
     private static final int BROAD_BUCKETS = RowHashes.BUCKETS / 8;
     private static final Duration CATCH_UP_LIMIT = Duration.ofSeconds(30);
+    private static final Duration IDLE_SLOT_LIMIT = Duration.ofSeconds(3);
     private static final Logger log = LoggerFactory.getLogger(Validator.class);
 
     private final DataSource master;
@@ -244,12 +245,14 @@ public final class Validator {
 
     /**
      * Waits until the standby has applied {@code target}, for at most {@link #CATCH_UP_LIMIT}. When no replicator
-     * holds the slot (no {@code sync run}), the standby cannot move, and waiting would only delay the answer.
+     * has held the slot for {@link #IDLE_SLOT_LIMIT} (no {@code sync run}; a reconnect takes less), the standby
+     * cannot move, and waiting would only delay the answer.
      *
      * @return whether the standby got there; if not, the caller reports what it has
      */
     private boolean awaitApplied(Lsn target) throws SQLException, InterruptedException {
         long deadline = System.nanoTime() + CATCH_UP_LIMIT.toNanos();
+        long idleSince = -1;
         while (true) {
             Optional<Lsn> applied;
             try (Connection s = standby.getConnection()) {
@@ -258,8 +261,15 @@ public final class Validator {
             if (applied.isPresent() && applied.get().compareTo(target) >= 0) {
                 return true;
             }
-            String why = System.nanoTime() > deadline ? "did not get there within " + CATCH_UP_LIMIT.toSeconds() + "s"
-                    : slotActive() ? null : "no sync run holds slot " + slot;
+            long now = System.nanoTime();
+            if (slotActive()) {
+                idleSince = -1;
+            } else if (idleSince < 0) {
+                idleSince = now;
+            }
+            String why = now > deadline ? "did not get there within " + CATCH_UP_LIMIT.toSeconds() + "s"
+                    : idleSince >= 0 && now - idleSince > IDLE_SLOT_LIMIT.toNanos()
+                            ? "no sync run holds slot " + slot : null;
             if (why != null) {
                 log.warn("the standby has applied up to {}, not the master's {} ({}): reporting the differences"
                         + " seen so far", applied.map(Lsn::toString).orElse("nothing"), target, why);
