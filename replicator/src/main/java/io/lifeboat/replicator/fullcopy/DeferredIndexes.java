@@ -65,7 +65,8 @@ final class DeferredIndexes {
     static DeferredIndexes drop(Connection standby, TableName table) throws SQLException {
         List<Index> indexes = new ArrayList<>();
         try (Statement settings = standby.createStatement()) {
-            // The definitions are read and later run under the same quoting of backslashes in literals.
+            // The definitions are read, and later run by rebuild in this transaction, under the same quoting of
+            // backslashes in literals.
             settings.execute("set local standard_conforming_strings = on");
         }
         try (PreparedStatement query = standby.prepareStatement(REBUILDABLE)) {
@@ -89,13 +90,16 @@ final class DeferredIndexes {
         return new DeferredIndexes(table, indexes);
     }
 
-    /** Builds every dropped index again, as it was. */
+    /** Builds every dropped index again, as it was, in the transaction that dropped it. */
     void rebuild(Connection standby) throws SQLException {
         try (Statement statement = standby.createStatement()) {
-            statement.execute("set local standard_conforming_strings = on");
             for (Index index : dropped) {
-                String name = qualified(table, index.name());
-                if (index.constraint() != null && !"x".equals(index.constraintType())) {
+                if (index.constraint() == null) {
+                    statement.execute(index.definition());
+                } else if ("x".equals(index.constraintType())) {
+                    statement.execute("alter table only " + table.quoted() + " add constraint "
+                            + TableName.quote(index.constraint()) + " " + index.constraintDefinition());
+                } else {
                     // The index first, from its own definition: a key's constraint definition leaves out its
                     // storage parameters (fillfactor, deduplicate_items).
                     statement.execute(index.definition());
@@ -105,20 +109,14 @@ final class DeferredIndexes {
                             + " using index " + TableName.quote(index.name())
                             + (index.deferrable() ? " deferrable" : "")
                             + (index.deferred() ? " initially deferred" : ""));
-                } else if (index.constraint() != null) {
-                    statement.execute("alter table only " + table.quoted() + " add constraint "
-                            + TableName.quote(index.constraint()) + " " + index.constraintDefinition());
                 }
-                if (index.constraint() != null) {
-                    if (index.constraintComment() != null) {
-                        statement.execute("comment on constraint " + TableName.quote(index.constraint()) + " on "
-                                + table.quoted() + " is " + literal(index.constraintComment()));
-                    }
-                } else {
-                    statement.execute(index.definition());
+                if (index.constraintComment() != null) {
+                    statement.execute("comment on constraint " + TableName.quote(index.constraint()) + " on "
+                            + table.quoted() + " is " + literal(index.constraintComment()));
                 }
                 if (index.comment() != null) {
-                    statement.execute("comment on index " + name + " is " + literal(index.comment()));
+                    statement.execute("comment on index " + qualified(table, index.name()) + " is "
+                            + literal(index.comment()));
                 }
                 if (index.replicaIdentity()) {
                     statement.execute("alter table only " + table.quoted() + " replica identity using index "

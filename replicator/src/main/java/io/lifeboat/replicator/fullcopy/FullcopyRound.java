@@ -36,21 +36,11 @@ public final class FullcopyRound {
                     log.info("fullcopy: {} copied ({} rows in {} ms)", table.name(), copied,
                             (System.nanoTime() - start) / 1_000_000);
                 } catch (SQLException | RuntimeException e) {
-                    // The pool may have closed a connection the failure broke: the failure is the news, not that.
-                    rollbackQuietly(to, e);
-                    rollbackQuietly(from, e);
+                    AfterFailure.run(e, to::rollback, from::rollback);
                     throw e;
                 }
             }
         }
         return rows;
-    }
-
-    private static void rollbackQuietly(Connection connection, Exception failure) {
-        try {
-            connection.rollback();
-        } catch (SQLException suppressed) {
-            failure.addSuppressed(suppressed);
-        }
     }
 }

@@ -47,28 +47,13 @@ public final class InitialSync {
             result = new Result(tables.size(), rows, snapshot.consistentPoint(),
                     (System.nanoTime() - start) / 1_000_000);
         } catch (SQLException | RuntimeException e) {
-            // A connection the failure broke may be closed by now: the failure is the news, not that.
-            quietly(standby::rollback, e);
-            quietly(master::rollback, e);
-            quietly(() -> master.setAutoCommit(true), e);
-            quietly(() -> standby.setAutoCommit(true), e);
+            AfterFailure.run(e, standby::rollback, master::rollback, () -> master.setAutoCommit(true),
+                    () -> standby.setAutoCommit(true));
             throw e;
         }
         master.setAutoCommit(true);
         standby.setAutoCommit(true);
         return result;
-    }
-
-    private interface SqlStep {
-        void run() throws SQLException;
-    }
-
-    private static void quietly(SqlStep step, Exception failure) {
-        try {
-            step.run();
-        } catch (SQLException suppressed) {
-            failure.addSuppressed(suppressed);
-        }
     }
 
     /** What one initial sync copied, and the master point the standby now holds. */

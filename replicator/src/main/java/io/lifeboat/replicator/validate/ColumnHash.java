@@ -16,7 +16,6 @@ import java.util.regex.Pattern;
  */
 final class ColumnHash {
     private static final Pattern FIXED_CHAR = Pattern.compile("character\\(\\d+\\)");
-    private static final Pattern VARCHAR = Pattern.compile("character varying(\\(\\d+\\))?");
 
     /** Seeds of a bigint's high half, apart from every column position's. */
     private static final int HIGH_HALF_SEED = 2_000_000;
@@ -47,19 +46,17 @@ final class ColumnHash {
             case "oid" -> "hashoidextended(" + value + ", " + s + ")";
             case "boolean" -> "hashint4extended(" + value + "::integer, " + s + ")";
             case "uuid" -> "uuid_hash_extended(" + value + ", " + s + ")";
-            case "text", "name" -> "hashtextextended(" + value + "::text collate \"C\", " + s + ")";
             // The cast to text drops trailing blanks; the output function, which the operator sees, keeps them.
             case "bpchar" -> "hashtextextended(textin(bpcharout(" + value + ")) collate \"C\", " + s + ")";
             default -> {
-                if (VARCHAR.matcher(type).matches()) {
-                    yield "hashtextextended(" + value + "::text collate \"C\", " + s + ")";
-                }
                 if (FIXED_CHAR.matcher(type).matches()) {
                     // char(n) pads every value to n, so ignoring trailing blanks as its hash does loses nothing.
                     yield "hashbpcharextended(" + value + " collate \"C\", " + s + ")";
                 }
-                // Timestamps and times are not here: their hashes fold 64-bit microseconds to 32 bits as well.
-                // "C": a nondeterministic collation (of an array's elements, a domain) hashes 'Foo' like 'foo'.
+                // Text, varchar and name need nothing else; every other type goes through its output text.
+                // Timestamps and times are not above: their hashes fold 64-bit microseconds to 32 bits as well.
+                // "C": a nondeterministic collation (of a column, an array's elements, a domain) hashes 'Foo' like
+                // 'foo'.
                 yield "hashtextextended(" + value + "::text collate \"C\", " + s + ")";
             }
         };
