@@ -61,6 +61,7 @@ class SnapshotCycleIT {
         StoredSnapshot snapshot;
         try (TickWriter writer = new TickWriter(master.cluster)) {
             writer.awaitMore(200);
+            awaitNextSecond(); // names are per second, and another test of this class may have just taken one
             before = writer.acknowledged();
             snapshot = cycle(config, store).take();
             after = writer.acknowledged();
