@@ -9,6 +9,7 @@ import io.lifeboat.core.error.TransientException;
 import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.replicator.apply.AppliedPosition;
 import io.lifeboat.replicator.apply.Applier;
+import io.lifeboat.replicator.apply.ApplyProgress;
 import io.lifeboat.replicator.apply.DriftRepair;
 import io.lifeboat.replicator.apply.PausedTables;
 import io.lifeboat.replicator.apply.SchemaDriftException;
@@ -28,6 +29,8 @@ import io.lifeboat.replicator.setup.TableSelection;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -55,6 +58,9 @@ public final class Replicator {
     private static final int MAX_SLOT_RECREATIONS = 3;
     private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    private static final int MAX_UNEXPLAINED_FAILURES = 10;
+    private volatile Lsn lastApplied = Lsn.ZERO;
+    private volatile Instant interruptedSince;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
 
     public Replicator(ConnectionConfig masterConfig, ReplicationConfig config, DataSource master, DataSource standby) {
@@ -75,12 +81,17 @@ public final class Replicator {
     }
 
     /**
-     * Replicates until {@link #stop()} or a failure. A slot the master invalidates while this runs (it removed WAL
-     * the slot still needed) is recreated and every table copied again, rather than silently missing changes.
+     * Replicates until {@link #stop()} or a failure. A restart of either server, a cut connection or a killed
+     * walsender is a pause: tried again with backoff, one WARN line per attempt, one INFO line when streaming resumes.
+     * A slot the master invalidates while this runs (it removed WAL the slot still needed) is recreated and every
+     * table copied again, rather than silently missing changes. A failure of Lifeboat itself (out of memory, a bug)
+     * ends the run with what happened, rather than restarting into the same failure for ever.
      */
     public void run() throws SQLException, InterruptedException {
         Duration backoff = FIRST_BACKOFF;
         int recreated = 0;
+        int unexplained = 0;
+        Lsn progressAtLastFailure = null;
         while (stopRequested.getCount() > 0) {
             long started = System.nanoTime();
             try {
@@ -95,14 +106,29 @@ public final class Replicator {
                 log.error("slot {} was lost while replicating: recreating it and copying every table again",
                         config.slot());
             } catch (SQLException | RuntimeException e) {
-                if (!TransientFailure.test(e)) {
+                if (!TransientFailure.test(e) && !(e instanceof UnexplainedCaptureFailure)) {
                     throw e;
                 }
+                if (e instanceof UnexplainedCaptureFailure unexplainedFailure) {
+                    // Debezium reports some failures without a classifiable cause; the same one over and over at
+                    // the same position is not a pause but a stop, and is said so.
+                    unexplained = lastApplied.equals(progressAtLastFailure) ? unexplained + 1 : 1;
+                    if (unexplained >= MAX_UNEXPLAINED_FAILURES) {
+                        throw new LifeboatException("change capture failed " + unexplained + " times in a row at "
+                                + lastApplied + ": " + rootMessage(e), "run with -v for the details", e);
+                    }
+                    log.debug("change capture failure", unexplainedFailure);
+                }
+                progressAtLastFailure = lastApplied;
                 if (Duration.ofNanos(System.nanoTime() - started).compareTo(MAX_BACKOFF) > 0) {
                     backoff = FIRST_BACKOFF;
                 }
+                if (interruptedSince == null) {
+                    interruptedSince = Instant.now();
+                }
                 log.warn("replication interrupted ({}); trying again in {}", rootMessage(e),
                         HumanDuration.format(backoff));
+                log.debug("interruption", e);
                 if (stopRequested.await(backoff.toMillis(), TimeUnit.MILLISECONDS)) {
                     return;
                 }
@@ -121,16 +147,21 @@ public final class Replicator {
 
     /** Streams until stopped (true) or until the slot is lost (false); any other failure throws. */
     private boolean stream(TableSelection selection) throws SQLException, InterruptedException {
-        try (Connection applyConnection = standby.getConnection()) {
+        try (Connection applyConnection = standby.getConnection();
+             ApplyProgress progress = new ApplyProgress(standby, config.slot())) {
             PausedTables paused = PausedTables.load(applyConnection);
-            Applier applier = new Applier(config.slot(), applyConnection, config.batchMaxRows(), paused);
+            Applier[] applierRef = new Applier[1];
+            Applier applier = new Applier(config.slot(), applyConnection, config.batchMaxRows(), paused,
+                    (failure, connection) -> handleDrift(failure, connection, applierRef[0], paused));
+            applierRef[0] = applier;
+            lastApplied = applier.applied();
             ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, runnable -> {
                 Thread thread = new Thread(runnable, "lifeboat-schedule");
                 thread.setDaemon(true);
                 return thread;
             });
-            ChangeCapture capture = new ChangeCapture(masterConfig, config, selection.pushdelta(), applier,
-                    drift -> handleDrift(drift, applier, paused));
+            ChangeCapture capture = new ChangeCapture(masterConfig, config, selection.pushdelta(), applier, progress,
+                    () -> streamingStarted(applier));
             try {
                 capture.start();
                 log.info("replicating {} pushdelta and {} fullcopy tables from {} (slot {}, from {})",
@@ -146,6 +177,7 @@ public final class Replicator {
                     scheduler.scheduleWithFixedDelay(() -> fullcopy(selection), every, every, TimeUnit.MILLISECONDS);
                 }
                 while (!stopRequested.await(200, TimeUnit.MILLISECONDS)) {
+                    lastApplied = applier.applied();
                     if (capture.awaitStop(Duration.ZERO)) {
                         break;
                     }
@@ -153,6 +185,7 @@ public final class Replicator {
             } finally {
                 scheduler.shutdownNow();
                 capture.close();
+                lastApplied = applier.applied();
             }
             // A stop asked for while the engine was still starting ends it with an error of its own: not a failure.
             if (capture.failure() == null || stopRequested.getCount() == 0) {
@@ -162,16 +195,48 @@ public final class Replicator {
             if (slotLost()) {
                 return false;
             }
-            Throwable cause = capture.failure();
-            while (cause.getCause() != null && !(cause instanceof LifeboatException)) {
-                cause = cause.getCause();
+            throw classified(capture.failure());
+        }
+    }
+
+    /** Why the capture stopped, as what the caller can do about it. */
+    private static RuntimeException classified(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof VirtualMachineError error) {
+                return new LifeboatException("lifeboat itself failed while replicating ("
+                        + error.getClass().getSimpleName() + ": " + error.getMessage() + ")",
+                        error instanceof OutOfMemoryError
+                                ? "this is a bug in lifeboat (memory must not depend on the data); report it with the"
+                                        + " log, and raise LIFEBOAT_MAX_HEAP to go on meanwhile"
+                                : "this is a bug in lifeboat; report it with the log", failure);
             }
-            // Debezium reports a master that is restarting or unreachable without a classifiable cause, so its own
-            // failures are retried (with backoff, logged each time); Lifeboat's are final unless transient.
-            if (TransientFailure.test(capture.failure()) || !(cause instanceof LifeboatException)) {
-                throw new TransientException("change capture stopped: " + cause.getMessage(), capture.failure());
-            }
-            throw new LifeboatException("replication stopped: " + cause.getMessage(), capture.failure());
+        }
+        if (TransientFailure.test(failure)) {
+            return new TransientException("change capture stopped: " + rootMessage(failure), failure);
+        }
+        Throwable cause = failure;
+        while (cause.getCause() != null && !(cause instanceof LifeboatException)) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof LifeboatException known) {
+            return known;
+        }
+        return new UnexplainedCaptureFailure("change capture stopped: " + rootMessage(failure), failure);
+    }
+
+    private void streamingStarted(Applier applier) {
+        Instant since = interruptedSince;
+        if (since != null) {
+            interruptedSince = null;
+            log.info("replication resumed from {} after {}", applier.applied(),
+                    HumanDuration.format(Duration.between(since, Instant.now()).truncatedTo(ChronoUnit.SECONDS)));
+        }
+    }
+
+    /** A capture failure Debezium gives no classifiable cause for: tried again, but not for ever at one position. */
+    static final class UnexplainedCaptureFailure extends LifeboatException {
+        UnexplainedCaptureFailure(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 
@@ -198,9 +263,10 @@ public final class Replicator {
         }
     }
 
-    private void handleDrift(SchemaDriftException drift, Applier applier, PausedTables paused) {
+    private void handleDrift(SchemaDriftException drift, Connection applyConnection, Applier applier,
+                             PausedTables paused) {
         try (Connection m = master.getConnection(); Connection s = standby.getConnection()) {
-            if (DriftRepair.tryRepair(drift, m, s)) {
+            if (DriftRepair.tryRepair(drift, m, applyConnection)) {
                 applier.forgetTables();
                 return;
             }

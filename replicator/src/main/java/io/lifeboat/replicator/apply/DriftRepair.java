@@ -21,7 +21,10 @@ public final class DriftRepair {
     private DriftRepair() {
     }
 
-    /** @return true when the standby was repaired and the changes can be applied again */
+    /**
+     * @param standby the applier's own connection: the column is added in its open transaction
+     * @return true when the standby was repaired and the changes can be applied again
+     */
     public static boolean tryRepair(SchemaDriftException drift, Connection master, Connection standby)
             throws SQLException {
         Optional<String> column = drift.missingColumn();
@@ -43,13 +46,10 @@ public final class DriftRepair {
                     return false;
                 }
                 String type = row.getString(1);
-                boolean autoCommit = standby.getAutoCommit();
-                standby.setAutoCommit(true);
+                // Inside the applier's transaction: a second connection would wait for its locks on the table.
                 try (Statement alter = standby.createStatement()) {
                     alter.execute("alter table " + table.quoted() + " add column if not exists "
                             + TableName.quote(column.get()) + " " + type);
-                } finally {
-                    standby.setAutoCommit(autoCommit);
                 }
                 log.warn("{}: added column {} {} on standby (added on master as nullable)", table, column.get(), type);
                 return true;

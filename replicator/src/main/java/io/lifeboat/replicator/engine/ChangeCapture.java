@@ -7,9 +7,12 @@ import io.lifeboat.core.config.ConnectionConfig;
 import io.lifeboat.core.config.ReplicationConfig;
 import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.replicator.apply.Applier;
-import io.lifeboat.replicator.apply.SchemaDriftException;
+import io.lifeboat.core.db.TransientFailure;
+import io.lifeboat.core.error.TransientException;
+import io.lifeboat.replicator.apply.ApplyProgress;
 import io.lifeboat.replicator.route.SourceTransaction;
 import io.lifeboat.replicator.route.TransactionAssembler;
+import io.lifeboat.replicator.route.TransactionPiece;
 import io.lifeboat.replicator.schema.Table;
 import java.io.IOException;
 import java.sql.SQLException;
@@ -26,28 +29,37 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the Debezium engine on the master's slot and hands whole transactions to the applier, in groups, on the
- * engine's thread. A record is acknowledged only once the standby transaction holding it has committed.
+ * Runs the Debezium engine on the master's slot and hands master transactions to the applier on the engine's
+ * thread: small ones whole and in groups, large ones piece by piece into one open standby transaction. A record is
+ * acknowledged only once the standby transaction holding it has committed.
  */
 public final class ChangeCapture implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ChangeCapture.class);
-    private static final int MAX_DRIFT_ATTEMPTS = 1000;
 
     private final DebeziumEngine<ChangeEvent<SourceRecord, SourceRecord>> engine;
     private final ExecutorService executor;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private final TransactionAssembler assembler = new TransactionAssembler();
+    private final TransactionAssembler assembler;
     private final Applier applier;
-    private final DriftHandler drift;
+    private final ApplyProgress progress;
     private final int maxRows;
+    private final long maxDelayNanos;
     private volatile long appliedTransactions;
+    // Whole transactions waiting to be applied together, with the last record that carried them.
+    private final List<SourceTransaction> pending = new ArrayList<>();
+    private long pendingRows;
+    private long pendingBytes;
+    private long pendingSince;
+    private ChangeEvent<SourceRecord, SourceRecord> pendingLast;
 
     public ChangeCapture(ConnectionConfig master, ReplicationConfig replication, List<Table> pushdelta,
-                         Applier applier, DriftHandler drift) {
+                         Applier applier, ApplyProgress progress, Runnable onStreaming) {
         this.applier = applier;
-        this.drift = drift;
+        this.progress = progress;
         this.maxRows = replication.batchMaxRows();
+        this.maxDelayNanos = replication.batchMaxDelay().toNanos();
+        this.assembler = new TransactionAssembler(replication.batchMaxRows(), EngineProperties.PIECE_BYTES);
         this.engine = DebeziumEngine.create(Connect.class)
                 .using(EngineProperties.of(master, replication, pushdelta))
                 .using((success, message, error) -> {
@@ -55,6 +67,12 @@ public final class ChangeCapture implements AutoCloseable {
                         failure.compareAndSet(null, error != null ? error : new IllegalStateException(message));
                     }
                     stopped.countDown();
+                })
+                .using(new DebeziumEngine.ConnectorCallback() {
+                    @Override
+                    public void taskStarted() {
+                        onStreaming.run();
+                    }
                 })
                 .notifying(this::handleBatch)
                 .build();
@@ -83,66 +101,107 @@ public final class ChangeCapture implements AutoCloseable {
         return appliedTransactions;
     }
 
+    /**
+     * Whole transactions are grouped into one standby transaction up to {@code batch.max_rows} rows while a backlog
+     * lasts (the engine hands over full batches); a batch that is not full means the stream has caught up, and so
+     * does a group older than {@code batch.max_delay}: then the group commits at once.
+     */
     private void handleBatch(List<ChangeEvent<SourceRecord, SourceRecord>> events,
                              DebeziumEngine.RecordCommitter<ChangeEvent<SourceRecord, SourceRecord>> committer)
             throws InterruptedException {
-        List<TransactionAssembler.Completed<ChangeEvent<SourceRecord, SourceRecord>>> ready = new ArrayList<>();
-        long rows = 0;
-        for (ChangeEvent<SourceRecord, SourceRecord> event : events) {
-            var completed = assembler.accept(event, event.value());
-            if (completed.isPresent()) {
-                ready.add(completed.get());
-                rows += completed.get().transaction().changes().size();
-                if (rows >= maxRows) {
-                    applyAndAcknowledge(ready, committer);
-                    rows = 0;
+        try {
+            for (ChangeEvent<SourceRecord, SourceRecord> event : events) {
+                var piece = assembler.accept(event, event.value());
+                if (piece.isPresent()) {
+                    take(piece.get(), committer);
                 }
             }
+            if (!pending.isEmpty() && (events.size() < EngineProperties.MAX_BATCH_SIZE
+                    || System.nanoTime() - pendingSince >= maxDelayNanos)) {
+                flush(committer);
+            }
+        } catch (SQLException e) {
+            abandon();
+            if (TransientFailure.test(e)) {
+                throw new TransientException("the standby went away while applying changes (" + firstLine(e) + ")",
+                        e);
+            }
+            throw new LifeboatException("cannot apply changes to the standby (" + firstLine(e) + ")", e);
+        } catch (RuntimeException | Error e) {
+            abandon();
+            throw e;
         }
-        applyAndAcknowledge(ready, committer);
         committer.markBatchFinished();
     }
 
-    private void applyAndAcknowledge(
-            List<TransactionAssembler.Completed<ChangeEvent<SourceRecord, SourceRecord>>> ready,
-            DebeziumEngine.RecordCommitter<ChangeEvent<SourceRecord, SourceRecord>> committer)
-            throws InterruptedException {
-        if (ready.isEmpty()) {
+    private void take(TransactionPiece<ChangeEvent<SourceRecord, SourceRecord>> piece,
+                      DebeziumEngine.RecordCommitter<ChangeEvent<SourceRecord, SourceRecord>> committer)
+            throws SQLException, InterruptedException {
+        if (piece.whole()) {
+            if (pending.isEmpty()) {
+                pendingSince = System.nanoTime();
+            }
+            pending.add(piece.transaction());
+            pendingRows += piece.changes().size();
+            pendingBytes += piece.bytes();
+            pendingLast = piece.lastRecord();
+            if (pendingRows >= maxRows || pendingBytes >= EngineProperties.PIECE_BYTES) {
+                flush(committer);
+            }
             return;
         }
-        List<SourceTransaction> group = ready.stream().map(TransactionAssembler.Completed::transaction).toList();
-        Applier.Result result = applyHandlingDrift(group);
+        if (piece.first()) {
+            flush(committer);
+            applier.begin(piece.transactionId());
+            progress.begin();
+        }
+        if (piece.last()) {
+            Applier.Result result = applier.commit(piece.transaction());
+            progress.end();
+            appliedTransactions += result.appliedTransactions();
+            log.info("large transaction {} applied: {} rows up to {}", piece.transactionId(), result.rows(),
+                    result.position());
+            committer.markProcessed(piece.lastRecord());
+        } else {
+            long rows = applier.applyPiece(piece.changes());
+            progress.applied(piece.transactionId(), rows);
+        }
+    }
+
+    private void flush(DebeziumEngine.RecordCommitter<ChangeEvent<SourceRecord, SourceRecord>> committer)
+            throws SQLException, InterruptedException {
+        if (pending.isEmpty()) {
+            return;
+        }
+        Applier.Result result = applier.apply(List.copyOf(pending));
         appliedTransactions += result.appliedTransactions();
         log.debug("applied {} transactions ({} rows, {} replayed) up to {}", result.appliedTransactions(),
                 result.rows(), result.skippedTransactions(), result.position());
         // Offsets are positions, and the engine keeps only the newest one: acknowledging the group's last record
-        // (its last transaction's END) moves the slot exactly as far as acknowledging each record would, without
-        // the engine's per-record bookkeeping.
-        List<ChangeEvent<SourceRecord, SourceRecord>> lastRecords = ready.get(ready.size() - 1).records();
-        committer.markProcessed(lastRecords.get(lastRecords.size() - 1));
-        ready.clear();
+        // (its last transaction's END) moves the slot exactly as far as acknowledging each record would.
+        committer.markProcessed(pendingLast);
+        pending.clear();
+        pendingRows = 0;
+        pendingBytes = 0;
+        pendingLast = null;
     }
 
-    /** Each drift either repairs the standby or pauses one table, so this ends within as many tries as tables. */
-    private Applier.Result applyHandlingDrift(List<SourceTransaction> group) {
-        for (int attempt = 0; ; attempt++) {
-            try {
-                return applier.apply(group);
-            } catch (SchemaDriftException e) {
-                if (attempt >= MAX_DRIFT_ATTEMPTS) {
-                    throw e;
-                }
-                drift.handle(e);
-            } catch (SQLException e) {
-                throw new LifeboatException("cannot apply changes to the standby (" + e.getMessage() + ")", e);
-            }
+    /** After a failure nothing unacknowledged may stay: the engine restarts from the slot and sends it again. */
+    private void abandon() {
+        pending.clear();
+        pendingRows = 0;
+        pendingBytes = 0;
+        pendingLast = null;
+        if (applier.inLargeTransaction()) {
+            applier.abort();
         }
+        progress.end();
     }
 
-    /** Called on the engine's thread when a change does not fit the standby's schema. */
-    public interface DriftHandler {
-        /** Repairs the standby or pauses the table; throws when it can do neither. */
-        void handle(SchemaDriftException drift);
+    private static String firstLine(Exception e) {
+        String message = String.valueOf(e.getMessage()).strip();
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
     }
 
     @Override

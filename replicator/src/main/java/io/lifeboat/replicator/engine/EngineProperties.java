@@ -10,6 +10,13 @@ import java.util.stream.Collectors;
 
 /** The Debezium engine's settings: why each one is what it is, in one place. */
 final class EngineProperties {
+    /** Records per batch the engine hands over; a batch smaller than this means the stream has caught up. */
+    static final int MAX_BATCH_SIZE = 2048;
+    /** Values held in memory per piece of a large transaction, or per group of small ones (an estimate). */
+    static final long PIECE_BYTES = 16L << 20;
+    /** The engine's queue, in bytes: rows with large TOASTed values must not fill the heap while they wait. */
+    static final long QUEUE_BYTES = 64L << 20;
+
     private EngineProperties() {
     }
 
@@ -44,8 +51,9 @@ final class EngineProperties {
         p.setProperty("include.unknown.datatypes", "true");
         // Records waiting in the queue survive young collections: with 32768 of them each collection copied up to
         // ~100 MB, on a heap the launcher bounds at 384 MB. A standby transaction holds at most one engine batch
-        // (about 1400 pgbench rows at 2048), still few enough commits that the standby does not notice.
-        p.setProperty("max.batch.size", "2048");
+        // (about 1400 pgbench rows at 2048); the capture groups batches into larger standby transactions.
+        p.setProperty("max.batch.size", Integer.toString(MAX_BATCH_SIZE));
+        p.setProperty("max.queue.size.in.bytes", Long.toString(QUEUE_BYTES));
         p.setProperty("max.queue.size", "4096");
         p.setProperty("poll.interval.ms", "10");
         // Per-event work on Debezium's streaming thread that nothing in Lifeboat reads: lag percentiles (a sketch

@@ -14,57 +14,81 @@ import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 
 /**
- * Collects Debezium's records into whole master transactions. Batches from the engine do not follow transaction
- * boundaries, so a transaction is only released at its END record, whose {@code lsn_commit} is the end of its
- * commit record: the one position that increases strictly from transaction to transaction in the stream.
- * Records are grouped by {@code txId}; the metadata's {@code id} string changes within one transaction.
+ * Cuts Debezium's records into master transactions. Batches from the engine do not follow transaction boundaries,
+ * so a transaction ends only at its END record, whose {@code lsn_commit} is the end of its commit record: the one
+ * position that increases strictly from transaction to transaction in the stream. A transaction that grows past
+ * {@code maxRows} changes or {@code maxBytes} of values is released in pieces of that size as it arrives, so memory
+ * never depends on the size of a master transaction. Records are grouped by {@code txId}; the metadata's {@code id}
+ * string changes within one transaction.
  */
 public final class TransactionAssembler {
+    private final int maxRows;
+    private final long maxBytes;
     private Long openTransaction;
-    private final List<RowChange> changes = new ArrayList<>();
-    private final List<Object> records = new ArrayList<>();
+    private boolean released;
+    private List<RowChange> changes = new ArrayList<>();
+    private long bytes;
     private TableName lastTable;
 
+    public TransactionAssembler(int maxRows, long maxBytes) {
+        this.maxRows = maxRows;
+        this.maxBytes = maxBytes;
+    }
+
     /**
-     * Takes one record; returns the transaction it completes, with the records that made it (to acknowledge
-     * once the transaction is applied).
+     * Takes one record; returns a piece when the record ends a transaction or fills a piece. Only the handle of the
+     * last record is kept: acknowledging it moves the engine's position past every record before it.
      */
-    public <R> Optional<Completed<R>> accept(R handle, SourceRecord record) {
-        records.add(handle);
+    public <R> Optional<TransactionPiece<R>> accept(R handle, SourceRecord record) {
         if (record.value() == null) {
             return Optional.empty();
         }
         Struct value = (Struct) record.value();
         if (record.topic().endsWith(".transaction")) {
-            return transactionMarker(value, record);
+            return transactionMarker(value, record, handle);
         }
         Object txId = record.sourceOffset().get("txId");
-        if (txId != null) {
+        if (txId != null && openTransaction == null) {
             openTransaction = ((Number) txId).longValue();
         }
-        decode(record, value).ifPresent(changes::add);
+        Optional<RowChange> change = decode(record, value);
+        if (change.isEmpty()) {
+            return Optional.empty();
+        }
+        changes.add(change.get());
+        if (changes.size() >= maxRows || bytes >= maxBytes) {
+            return Optional.of(release(handle, Optional.empty()));
+        }
         return Optional.empty();
     }
 
-    private <R> Optional<Completed<R>> transactionMarker(Struct value, SourceRecord record) {
+    private <R> Optional<TransactionPiece<R>> transactionMarker(Struct value, SourceRecord record, R handle) {
         String status = value.getString("status");
         Number txId = (Number) record.sourceOffset().get("txId");
         if (status.equals("BEGIN")) {
-            if (openTransaction != null && !changes.isEmpty()) {
+            if (openTransaction != null && (released || !changes.isEmpty())) {
                 throw new IllegalStateException("transaction " + openTransaction + " has no END before BEGIN of " + txId);
             }
             openTransaction = txId.longValue();
             return Optional.empty();
         }
+        if (openTransaction == null) {
+            openTransaction = txId.longValue();
+        }
         Number commit = (Number) record.sourceOffset().get("lsn_commit");
-        @SuppressWarnings("unchecked")
-        List<R> handles = (List<R>) List.copyOf(records);
-        SourceTransaction transaction = new SourceTransaction(txId.longValue(), new Lsn(commit.longValue()),
-                List.copyOf(changes));
-        changes.clear();
-        records.clear();
+        TransactionPiece<R> piece = release(handle, Optional.of(new Lsn(commit.longValue())));
         openTransaction = null;
-        return Optional.of(new Completed<>(transaction, handles));
+        released = false;
+        return Optional.of(piece);
+    }
+
+    private <R> TransactionPiece<R> release(R handle, Optional<Lsn> commit) {
+        TransactionPiece<R> piece = new TransactionPiece<>(openTransaction, !released, commit, List.copyOf(changes),
+                bytes, handle);
+        released = true;
+        changes = new ArrayList<>();
+        bytes = 0;
+        return piece;
     }
 
     private Optional<RowChange> decode(SourceRecord record, Struct value) {
@@ -77,10 +101,14 @@ public final class TransactionAssembler {
             case "c", "r", "u": {
                 Set<String> unchanged = new HashSet<>();
                 Map<String, String> values = ValueText.row(value.getStruct("after"), unchanged);
+                for (String text : values.values()) {
+                    bytes += text == null ? 8 : 40 + 2L * text.length();
+                }
                 return Optional.of(new RowChange(table, op.equals("u") ? ChangeKind.UPDATE : ChangeKind.INSERT,
                         key(record), values, Set.copyOf(unchanged)));
             }
             case "d":
+                bytes += 64;
                 return Optional.of(new RowChange(table, ChangeKind.DELETE, key(record), Map.of(), Set.of()));
             default:
                 return Optional.empty();
@@ -103,9 +131,5 @@ public final class TransactionAssembler {
             }
         }
         return key;
-    }
-
-    /** A whole transaction and the engine's handles of every record that carried it. */
-    public record Completed<R>(SourceTransaction transaction, List<R> records) {
     }
 }

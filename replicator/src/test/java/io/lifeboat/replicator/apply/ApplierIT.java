@@ -127,12 +127,13 @@ class ApplierIT {
         SourceTransaction good = transaction(upsert(ChangeKind.INSERT, 1, 5, "a"));
         applier.apply(List.of(good));
         SourceTransaction next = transaction(upsert(ChangeKind.INSERT, 2, 6, "b"));
-        Map<String, String> bad = new LinkedHashMap<>(key(3));
+        Map<String, String> bad = new LinkedHashMap<>(upsert(ChangeKind.INSERT, 3, 1, "c").values());
         bad.put("qty", "not a number");
         SourceTransaction broken = transaction(new RowChange(ITEMS, ChangeKind.INSERT, key(3), bad, Set.of()));
 
-        assertThatThrownBy(() -> applier.apply(List.of(next, broken))).isInstanceOf(SQLException.class)
-                .hasMessageContaining("invalid input syntax for type integer");
+        assertThatThrownBy(() -> applier.apply(List.of(next, broken))).isInstanceOf(TableRejectedException.class)
+                .hasMessage("public.items: the standby refused a change: invalid input syntax for type integer:"
+                        + " \"not a number\"");
         assertThat(items()).containsExactly("1|eu|5|a|doc 1|10");
         assertThat(AppliedPosition.read(connection, "lifeboat")).contains(good.commitLsn());
         assertThat(applier.applied()).isEqualTo(good.commitLsn());
@@ -216,5 +217,112 @@ class ApplierIT {
                 .containsExactly("3", "40");
         assertThat(ClusterPair.rows(standby, "select id, balance from tellers order by id")).containsExactly(
                 "1|294", "2|295", "3|296", "4|297", "5|298", "6|299", "7|300");
+    }
+
+    @Test
+    void aLargeTransactionInPieces_commitsWithItsPosition_andItsReplayIsPassedOver() throws SQLException {
+        applier.begin(77);
+        long rows = 0;
+        for (int piece = 0; piece < 5; piece++) {
+            RowChange[] changes = new RowChange[100];
+            for (int r = 0; r < changes.length; r++) {
+                int id = piece * 100 + r + 1;
+                changes[r] = upsert(ChangeKind.INSERT, id, id, "p" + piece);
+            }
+            rows = applier.applyPiece(List.of(changes));
+        }
+        assertThat(rows).isEqualTo(500);
+        // Nothing is visible to others until the master's commit arrives.
+        assertThat(ClusterPair.rows(standby, "select count(*) from items")).containsExactly("0");
+        lsn += 0x100;
+        Applier.Result result = applier.commit(new SourceTransaction(77, new Lsn(lsn), List.of(delete(1))));
+        assertThat(result.appliedTransactions()).isEqualTo(1);
+        assertThat(result.rows()).isEqualTo(501);
+        assertThat(ClusterPair.rows(standby, "select count(*), sum(qty) from items")).containsExactly("499|125249");
+        assertThat(AppliedPosition.read(connection, "lifeboat")).contains(new Lsn(lsn));
+
+        // The slot trails the applied position after a crash: the same transaction comes again, piece by piece,
+        // and must not be applied on top of what came after it.
+        applier.apply(List.of(transaction(upsert(ChangeKind.UPDATE, 2, 1000, "later"))));
+        Applier restarted = new Applier("lifeboat", connection, 1000);
+        restarted.begin(77);
+        restarted.applyPiece(List.of(upsert(ChangeKind.INSERT, 2, 2, "p0")));
+        Applier.Result replay = restarted.commit(new SourceTransaction(77, new Lsn(lsn - 0x100), List.of(delete(1))));
+        assertThat(replay.appliedTransactions()).isZero();
+        assertThat(ClusterPair.rows(standby, "select qty, note from items where id = 2")).containsExactly("1000|later");
+    }
+
+    @Test
+    void aLargeTransactionAtOrBelowThePosition_leavesNothing() throws SQLException {
+        SourceTransaction done = transaction(upsert(ChangeKind.INSERT, 1, 1, "a"));
+        applier.apply(List.of(done));
+        applier.begin(5);
+        applier.applyPiece(List.of(upsert(ChangeKind.UPDATE, 1, 99, "replayed")));
+        Applier.Result result = applier.commit(new SourceTransaction(5, done.commitLsn(), List.of()));
+        assertThat(result.skippedTransactions()).isEqualTo(1);
+        assertThat(items()).containsExactly("1|eu|1|a|doc 1|2");
+        assertThat(applier.inLargeTransaction()).isFalse();
+    }
+
+    @Test
+    void aTableTheStandbyRefuses_isHandedToTheHandler_andTheOtherTablesApply() throws SQLException {
+        standby.execute("app", "drop table if exists notes; create table notes (id int primary key, body text"
+                + " check (body <> 'forbidden'))");
+        TableName notes = new TableName("public", "notes");
+        PausedTables paused = new PausedTables();
+        List<String> seen = new java.util.ArrayList<>();
+        Applier guarded = new Applier("lifeboat", connection, 1000, paused, (failure, c) -> {
+            seen.add(failure.getMessage());
+            paused.pause(c, failure.table(), failure.getMessage());
+        });
+        guarded.begin(9);
+        guarded.applyPiece(List.of(upsert(ChangeKind.INSERT, 1, 1, "before"),
+                new RowChange(notes, ChangeKind.INSERT, Map.of("id", "1"), Map.of("id", "1", "body", "fine"), Set.of())));
+        guarded.applyPiece(List.of(upsert(ChangeKind.INSERT, 2, 2, "during"),
+                new RowChange(notes, ChangeKind.INSERT, Map.of("id", "2"), Map.of("id", "2", "body", "forbidden"),
+                        Set.of())));
+        lsn += 0x100;
+        guarded.commit(new SourceTransaction(9, new Lsn(lsn), List.of(upsert(ChangeKind.INSERT, 3, 3, "after"),
+                new RowChange(notes, ChangeKind.INSERT, Map.of("id", "3"), Map.of("id", "3", "body", "x"), Set.of()))));
+
+        assertThat(seen).containsExactly("public.notes: the standby refused a change: new row for relation \"notes\""
+                + " violates check constraint \"notes_body_check\"");
+        assertThat(paused.contains(notes)).isTrue();
+        assertThat(PausedTables.read(connection)).containsKey("public.notes");
+        assertThat(ClusterPair.rows(standby, "select id from items order by id")).containsExactly("1", "2", "3");
+        // The piece applied before the refusal stays; after it, the paused table's changes are passed over.
+        assertThat(ClusterPair.rows(standby, "select id, body from notes order by id")).containsExactly("1|fine");
+        assertThat(AppliedPosition.read(connection, "lifeboat")).contains(new Lsn(lsn));
+    }
+
+    @Test
+    void identityColumnsGeneratedAlways_takeTheMastersValues() throws SQLException {
+        standby.execute("app", """
+                drop table if exists audit;
+                create table audit (audit_id bigint generated always as identity primary key,
+                                    seq int generated always as identity (increment by -1 start with -1), what text);
+                """);
+        TableName audit = new TableName("public", "audit");
+        java.util.function.BiFunction<Integer, String, RowChange> row = (id, what) -> new RowChange(audit,
+                ChangeKind.INSERT, Map.of("audit_id", id.toString()),
+                Map.of("audit_id", id.toString(), "seq", Integer.toString(-id), "what", what), Set.of());
+        applier.apply(List.of(transaction(row.apply(500, "a"), row.apply(501, "b"))));
+        // An upsert of a row that exists, and a row whose always-generated value changed on the master.
+        RowChange changed = new RowChange(audit, ChangeKind.UPDATE, Map.of("audit_id", "501"),
+                Map.of("audit_id", "501", "seq", "-900", "what", "b2"), Set.of());
+        applier.apply(List.of(transaction(row.apply(500, "a2"), changed)));
+        assertThat(ClusterPair.rows(standby, "select audit_id, seq, what from audit order by 1"))
+                .containsExactly("500|-500|a2", "501|-900|b2");
+    }
+
+    @Test
+    void wholeRowsWithoutAColumnTheStandbyHas_areReportedAsDrift() throws SQLException {
+        Map<String, String> values = new LinkedHashMap<>(upsert(ChangeKind.INSERT, 1, 1, "a").values());
+        values.remove("note");
+        assertThatThrownBy(() -> applier.apply(List.of(transaction(
+                new RowChange(ITEMS, ChangeKind.INSERT, key(1), values, Set.of())))))
+                .isInstanceOf(SchemaDriftException.class)
+                .hasMessage("public.items: schema drift: column note exists only on standby");
+        assertThat(items()).isEmpty();
     }
 }
