@@ -31,6 +31,16 @@ final class LifeboatCommand extends CommandGroup {
         if (on) {
             ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
                     .setLevel(Level.DEBUG);
+            // The libraries' own stack traces too, through the root's appender.
+            for (String library : List.of("io.debezium", "org.apache.kafka", "com.zaxxer.hikari")) {
+                var logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(library);
+                logger.detachAppender("libraries");
+                logger.setAdditive(true);
+            }
+            for (String quieted : List.of("com.zaxxer.hikari.pool.ProxyConnection", "com.zaxxer.hikari.pool.PoolBase",
+                    "io.debezium.embedded", "io.debezium.pipeline.ErrorHandler")) {
+                ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(quieted)).setLevel(null);
+            }
         }
     }
 

@@ -293,9 +293,16 @@ public final class Replicator {
                 } catch (LifeboatException stillDrifted) {
                     continue;
                 }
+                String reason = paused.all().get(table);
                 paused.resume(s, table);
                 applier.forgetTables();
-                FullcopyRound.run(java.util.List.of(onMaster.get()), master, standby);
+                try {
+                    FullcopyRound.run(java.util.List.of(onMaster.get()), master, standby);
+                } catch (SQLException | RuntimeException copyFailed) {
+                    // Still refused: paused again, so the stream does not apply changes on top of a stale copy.
+                    paused.pause(s, table, reason);
+                    throw copyFailed;
+                }
                 log.warn("{}: standby schema fixed; table copied again and resumed", table);
             } catch (SQLException | RuntimeException e) {
                 log.warn("{}: cannot resume yet: {}", table, e.getMessage());

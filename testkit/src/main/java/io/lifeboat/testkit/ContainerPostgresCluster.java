@@ -71,6 +71,11 @@ public final class ContainerPostgresCluster implements PostgresCluster {
     }
 
     @Override
+    public void stopImmediately() {
+        throw unsupported("stopImmediately");
+    }
+
+    @Override
     public void kill() {
         throw unsupported("kill");
     }

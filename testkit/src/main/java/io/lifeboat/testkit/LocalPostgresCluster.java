@@ -210,6 +210,12 @@ public final class LocalPostgresCluster implements PostgresCluster {
     }
 
     @Override
+    public synchronized void stopImmediately() {
+        requireOpen();
+        stopWithMode("immediate");
+    }
+
+    @Override
     public synchronized void restart() {
         stop();
         start();

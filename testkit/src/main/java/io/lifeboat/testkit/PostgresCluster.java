@@ -30,6 +30,9 @@ public interface PostgresCluster extends AutoCloseable {
 
     void restart();
 
+    /** Stops as {@code pg_ctl stop -m immediate} does: no checkpoint, crash recovery at the next start. */
+    void stopImmediately();
+
     /** Kills the postmaster and every backend with SIGKILL, so the next {@link #start()} runs crash recovery. */
     void kill();
 

@@ -7,6 +7,7 @@ import io.lifeboat.core.config.ConnectionConfig;
 import io.lifeboat.core.config.ReplicationConfig;
 import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.replicator.apply.Applier;
+import io.lifeboat.core.db.Lsn;
 import io.lifeboat.core.db.TransientFailure;
 import io.lifeboat.core.error.TransientException;
 import io.lifeboat.replicator.apply.ApplyProgress;
@@ -52,6 +53,7 @@ public final class ChangeCapture implements AutoCloseable {
     private long pendingBytes;
     private long pendingSince;
     private ChangeEvent<SourceRecord, SourceRecord> pendingLast;
+    private Lsn newestTaken = Lsn.ZERO;
 
     public ChangeCapture(ConnectionConfig master, ReplicationConfig replication, List<Table> pushdelta,
                          Applier applier, ApplyProgress progress, Runnable onStreaming) {
@@ -112,6 +114,10 @@ public final class ChangeCapture implements AutoCloseable {
         try {
             for (ChangeEvent<SourceRecord, SourceRecord> event : events) {
                 var piece = assembler.accept(event, event.value());
+                if (assembler.takeInterrupted().isPresent() && applier.inLargeTransaction()) {
+                    applier.abort();
+                    progress.end();
+                }
                 if (piece.isPresent()) {
                     take(piece.get(), committer);
                 }
@@ -137,6 +143,19 @@ public final class ChangeCapture implements AutoCloseable {
     private void take(TransactionPiece<ChangeEvent<SourceRecord, SourceRecord>> piece,
                       DebeziumEngine.RecordCommitter<ChangeEvent<SourceRecord, SourceRecord>> committer)
             throws SQLException, InterruptedException {
+        if (piece.last()) {
+            // Commit positions only grow in the stream; one at or below the newest taken is sent again by an
+            // engine that started over from the slot, and is applied (or waiting) already.
+            Lsn commit = piece.commitLsn().orElseThrow();
+            if (!commit.isAfter(newestTaken)) {
+                if (!piece.first() && applier.inLargeTransaction()) {
+                    applier.abort();
+                    progress.end();
+                }
+                return;
+            }
+            newestTaken = commit;
+        }
         if (piece.whole()) {
             if (pending.isEmpty()) {
                 pendingSince = System.nanoTime();

@@ -40,6 +40,9 @@ final class EngineProperties {
         p.setProperty("publication.name", replication.publication());
         p.setProperty("publication.autocreate.mode", "disabled");
         p.setProperty("snapshot.mode", "no_data");
+        // A connection lost to a restarting master ends the engine instead of being retried inside it after 10 s:
+        // the replicator then starts over with backoff, a fresh applier and nothing half-assembled, and says so.
+        p.setProperty("errors.max.retries", "0");
         // BEGIN/END records: END carries the transaction's commit position, and acknowledging it moves the slot
         // exactly past the transaction, so a restart re-delivers nothing that was applied.
         p.setProperty("provide.transaction.metadata", "true");

@@ -29,6 +29,7 @@ public final class TransactionAssembler {
     private List<RowChange> changes = new ArrayList<>();
     private long bytes;
     private TableName lastTable;
+    private Long interrupted;
 
     public TransactionAssembler(int maxRows, long maxBytes) {
         this.maxRows = maxRows;
@@ -67,7 +68,11 @@ public final class TransactionAssembler {
         Number txId = (Number) record.sourceOffset().get("txId");
         if (status.equals("BEGIN")) {
             if (openTransaction != null && (released || !changes.isEmpty())) {
-                throw new IllegalStateException("transaction " + openTransaction + " has no END before BEGIN of " + txId);
+                // The engine started over from the slot inside the open transaction: all of it comes again.
+                interrupted = openTransaction;
+                changes = new ArrayList<>();
+                bytes = 0;
+                released = false;
             }
             openTransaction = txId.longValue();
             return Optional.empty();
@@ -80,6 +85,16 @@ public final class TransactionAssembler {
         openTransaction = null;
         released = false;
         return Optional.of(piece);
+    }
+
+    /**
+     * The transaction that was open when the engine started over from the slot (its beginning comes again), once;
+     * pieces of it already handed out must be undone.
+     */
+    public Optional<Long> takeInterrupted() {
+        Optional<Long> taken = Optional.ofNullable(interrupted);
+        interrupted = null;
+        return taken;
     }
 
     private <R> TransactionPiece<R> release(R handle, Optional<Lsn> commit) {
