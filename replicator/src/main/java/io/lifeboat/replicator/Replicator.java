@@ -56,6 +56,7 @@ public final class Replicator {
     private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final SequenceSync sequences = new SequenceSync();
 
     public Replicator(ConnectionConfig masterConfig, ReplicationConfig config, DataSource master, DataSource standby) {
         this.masterConfig = masterConfig;
@@ -239,7 +240,7 @@ public final class Replicator {
 
     private void syncSequences() {
         try (Connection m = master.getConnection(); Connection s = standby.getConnection()) {
-            SequenceSync.Result result = SequenceSync.run(m, s);
+            SequenceSync.Result result = sequences.run(m, s);
             if (!result.advanced().isEmpty()) {
                 log.debug("sequences advanced on standby: {}", result.advanced());
             }
