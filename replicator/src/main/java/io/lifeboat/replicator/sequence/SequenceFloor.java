@@ -50,7 +50,10 @@ public final class SequenceFloor {
             join pg_class t on t.oid = u.rel and t.relkind in ('r', 'p')
             join pg_namespace tn on tn.oid = t.relnamespace
             join pg_attribute a on a.attrelid = u.rel and a.attnum = u.att and not a.attisdropped
-            where a.atttypid in ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype, 'numeric'::regtype)
+            join pg_type ty on ty.oid = a.atttypid
+            -- numbers only (a text column built from nextval has no furthest value), domains over them too
+            where (case when ty.typtype = 'd' then ty.typbasetype else ty.oid end)
+                  in ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype, 'numeric'::regtype)
               -- a partition is read through its parent when the parent uses the sequence too
               and not exists (select from pg_inherits i join uses p on p.rel = i.inhparent and p.seq = u.seq
                               where i.inhrelid = u.rel)

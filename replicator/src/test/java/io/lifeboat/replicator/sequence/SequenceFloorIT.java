@@ -30,6 +30,10 @@ class SequenceFloorIT {
             insert into parted values (900, 15), (20, 5);
             create table other (n bigint default nextval('shared'));
             insert into other values (300);
+            create sequence counted;
+            create domain counter as bigint check (value > 0);
+            create table counted_use (n counter default nextval('counted'));
+            insert into counted_use values (950);
             create table labels (l text default 'L' || nextval('shared'));
             insert into labels default values;
             create sequence small as smallint maxvalue 1000;
@@ -63,6 +67,7 @@ class SequenceFloorIT {
         Map<String, NextValue> expected = new LinkedHashMap<>();
         expected.put("\"Odd Schema\".\"Order Lines_id_seq\"", NextValue.of(5011));  // explicit 5000 + 1 + 10
         expected.put("public.ahead", NextValue.of(10011));                         // its own 10001 beats column 50
+        expected.put("public.counted", NextValue.of(961));                         // domain column 950
         expected.put("public.cyc", NextValue.of(31));                              // columns ignored: 21 + 10
         expected.put("public.cyc_small", NextValue.of(4));                         // 10 + 4 (gap < half cycle), wraps
         expected.put("public.down", NextValue.of(-27));                            // -7 and 10 steps of -2
