@@ -26,7 +26,7 @@ final class SequenceCatalog {
               and c.relpersistence <> 't'
             order by 1
             """;
-    /** Sequences read per statement: one round trip for many, small enough to stay a short statement. */
+    /** Sequences read per statement: one round trip for many, few enough to hold few locks at a time. */
     private static final int CHUNK = 200;
 
     private SequenceCatalog() {
@@ -87,7 +87,8 @@ final class SequenceCatalog {
             sql.append(i == 0 ? "" : " union all ").append("select ").append(i)
                     .append(", last_value, is_called from ").append(chunk.get(i).name());
         }
-        try (Statement statement = connection.createStatement(); ResultSet rows = statement.executeQuery(sql.toString())) {
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery(sql.toString())) {
             while (rows.next()) {
                 Sequence definition = chunk.get(rows.getInt(1));
                 into.put(definition.name(), definition.withState(rows.getLong(2), rows.getBoolean(3)));

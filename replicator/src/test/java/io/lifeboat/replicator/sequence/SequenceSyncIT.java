@@ -94,7 +94,8 @@ class SequenceSyncIT {
                     """);
             try (Connection sessionA = pair.master.connect("app"); Connection sessionB = pair.master.connect("app")) {
                 // Each session reserves 50 values of `cached` and hands them out from memory.
-                assertThat(List.of(nextval(sessionA, "cached"), nextval(sessionB, "cached"))).containsExactly("1", "51");
+                assertThat(List.of(nextval(sessionA, "cached"), nextval(sessionB, "cached")))
+                        .containsExactly("1", "51");
 
                 SequenceSync.Result result = sync.run(master, standby);
 
@@ -117,7 +118,8 @@ class SequenceSyncIT {
                 assertThat(onMaster).containsExactlyEntriesOf(NEXT);
                 assertThat(onStandby).containsExactlyEntriesOf(NEXT);
                 // Values the master's sessions still hold in their caches lie below what the standby hands out.
-                assertThat(List.of(nextval(sessionA, "cached"), nextval(sessionB, "cached"))).containsExactly("2", "52");
+                assertThat(List.of(nextval(sessionA, "cached"), nextval(sessionB, "cached")))
+                        .containsExactly("2", "52");
                 assertThat(ClusterPair.rows(pair.master, "select max(id) from \"Odd Schema\".\"Order Lines\""
                         + " union all select max(id) from ident_always union all select min(id) from ident_desc"))
                         .containsExactly("42", "7", "-11");
@@ -133,7 +135,8 @@ class SequenceSyncIT {
                     + " create sequence cyc minvalue 1 maxvalue 10 cycle;");
             pair.standby.execute("app", "create sequence only_here");
             pair.master.execute("app", "insert into t select from generate_series(1, 42);"
-                    + " select nextval('down') from generate_series(1, 5); select nextval('cyc') from generate_series(1, 3)");
+                    + " select nextval('down') from generate_series(1, 5);"
+                    + " select nextval('cyc') from generate_series(1, 3)");
             SequenceSync sync = new SequenceSync();
             assertThat(sync.run(master, standby).advanced()).containsOnlyKeys("public.t_id_seq", "public.down",
                     "public.cyc");
@@ -168,11 +171,13 @@ class SequenceSyncIT {
         logged.start();
         logger.addAppender(logged);
         try (ClusterPair pair = new ClusterPair()) {
-            pair.schema("create sequence good; create sequence secret; create sequence locked;");
+            // hidden.s: SELECT on the sequence but no USAGE on its schema, which only reading it reveals.
+            pair.schema("create sequence good; create sequence secret; create sequence locked;"
+                    + " create schema hidden; create sequence hidden.s;");
             pair.master.execute("app", "create sequence only_master; create sequence flipped;"
                     + " create sequence bounded maxvalue 1000;"
                     + " create role reader login; grant select on all sequences in schema public to reader;"
-                    + " revoke select on sequence secret from reader");
+                    + " revoke select on sequence secret from reader; grant select on hidden.s to reader");
             pair.standby.execute("app", "create sequence flipped increment -1; create sequence bounded maxvalue 500;"
                     + " create role writer login; grant select, update on all sequences in schema public to writer;"
                     + " revoke update on sequence locked from writer");
@@ -181,7 +186,8 @@ class SequenceSyncIT {
                     + " select nextval('bounded') from generate_series(1, 700);"
                     + " select nextval('secret'); select nextval('locked') from generate_series(1, 4)");
             SequenceSync sync = new SequenceSync();
-            try (Connection master = connectAs(pair.master, "reader"); Connection standby = connectAs(pair.standby, "writer")) {
+            try (Connection master = connectAs(pair.master, "reader");
+                 Connection standby = connectAs(pair.standby, "writer")) {
                 SequenceSync.Result first = sync.run(master, standby);
 
                 assertThat(first.advanced()).containsExactly(Map.entry("public.good", NextValue.of(6)));
@@ -194,13 +200,17 @@ class SequenceSyncIT {
                         Map.entry("public.bounded", "defined differently on standby (maxvalue 1000 on master, 500 on"
                                 + " standby); to sync it run on the standby: ALTER SEQUENCE public.bounded AS bigint"
                                 + " INCREMENT BY 1 MINVALUE 1 MAXVALUE 1000 START WITH 1 NO CYCLE"),
+                        Map.entry("hidden.s", "cannot read it on master: permission denied for schema hidden"),
                         Map.entry("public.flipped", flipped),
                         Map.entry("public.locked", "cannot set it on standby: permission denied for sequence locked"),
                         Map.entry("public.secret", "cannot read it on master: permission denied (the role needs"
                                 + " SELECT on it)"));
                 assertThat(messages(logged)).containsExactlyInAnyOrder(
-                        "WARN sequences missing on standby, not synced: public.only_master (create them on the standby)",
+                        "WARN sequences missing on standby, not synced: public.only_master (create them on the"
+                                + " standby)",
                         "WARN sequence public.flipped not synced: " + flipped,
+                        "WARN sequence hidden.s not synced: cannot read it on master: permission denied for schema"
+                                + " hidden",
                         "WARN sequence public.bounded not synced: " + first.skipped().get("public.bounded"),
                         "WARN sequence public.locked not synced: cannot set it on standby: permission denied for"
                                 + " sequence locked",
@@ -216,7 +226,7 @@ class SequenceSyncIT {
                 assertThat(second.missing()).isEqualTo(first.missing());
                 assertThat(second.skipped()).isEqualTo(first.skipped());
                 assertThat(sync.run(master, standby).advanced()).isEmpty();
-                assertThat(logged.list).hasSize(5);
+                assertThat(logged.list).hasSize(6);
 
                 // The operator follows the messages: the sequence created, the definition fixed by the statement.
                 pair.standby.execute("app", "create sequence only_master; grant select, update on sequence"
@@ -225,8 +235,9 @@ class SequenceSyncIT {
                 assertThat(fixed.missing()).isEmpty();
                 assertThat(fixed.advanced()).containsOnly(Map.entry("public.only_master", NextValue.of(2)),
                         Map.entry("public.flipped", NextValue.of(4)));
-                assertThat(fixed.skipped()).containsOnlyKeys("public.bounded", "public.locked", "public.secret");
-                assertThat(logged.list).hasSize(5);
+                assertThat(fixed.skipped()).containsOnlyKeys("hidden.s", "public.bounded", "public.locked",
+                        "public.secret");
+                assertThat(logged.list).hasSize(6);
                 assertThat(ClusterPair.rows(pair.standby, "select nextval('only_master'), nextval('flipped')"))
                         .containsExactly("2|4");
             }
