@@ -62,6 +62,7 @@ public final class Replicator {
     private volatile Lsn lastApplied = Lsn.ZERO;
     private volatile Instant interruptedSince;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final SequenceSync sequences = new SequenceSync();
 
     public Replicator(ConnectionConfig masterConfig, ReplicationConfig config, DataSource master, DataSource standby) {
         this.masterConfig = masterConfig;
@@ -312,7 +313,7 @@ public final class Replicator {
 
     private void syncSequences() {
         try (Connection m = master.getConnection(); Connection s = standby.getConnection()) {
-            SequenceSync.Result result = SequenceSync.run(m, s);
+            SequenceSync.Result result = sequences.run(m, s);
             if (!result.advanced().isEmpty()) {
                 log.debug("sequences advanced on standby: {}", result.advanced());
             }
