@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
 public final class InitialSync {
     private static final Logger log = LoggerFactory.getLogger(InitialSync.class);
 
+    private static final int MAX_ATTEMPTS = 3;
+
     private InitialSync() {
     }
 
@@ -35,12 +37,7 @@ public final class InitialSync {
             }
             // The import holds the snapshot from here on; the slot's connection is no longer needed.
             snapshot.close();
-            long rows = 0;
-            for (Table table : tables) {
-                long copied = TableCopier.replace(table, master, standby);
-                log.info("initial sync: {} copied ({} rows)", table.name(), copied);
-                rows += copied;
-            }
+            long rows = copyAll(tables, master, standby);
             AppliedPosition.reset(standby, slot, snapshot.consistentPoint());
             standby.commit();
             master.commit();
@@ -54,6 +51,31 @@ public final class InitialSync {
         master.setAutoCommit(true);
         standby.setAutoCommit(true);
         return result;
+    }
+
+    /**
+     * Copies every table in one standby transaction, its locks taken up front. Should the deadlock detector still
+     * pick this transaction, it starts over: the master's transaction holds the same snapshot throughout.
+     */
+    private static long copyAll(List<Table> tables, Connection master, Connection standby) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                StandbyLocks.lockAll(standby, tables.stream().map(Table::name).toList());
+                long rows = 0;
+                for (Table table : tables) {
+                    long copied = TableCopier.replace(table, master, standby);
+                    log.info("initial sync: {} copied ({} rows)", table.name(), copied);
+                    rows += copied;
+                }
+                return rows;
+            } catch (SQLException e) {
+                if (!StandbyLocks.isDeadlock(e) || attempt >= MAX_ATTEMPTS) {
+                    throw e;
+                }
+                standby.rollback();
+                log.warn("initial sync was chosen as a deadlock victim on the standby; copying again");
+            }
+        }
     }
 
     /** What one initial sync copied, and the master point the standby now holds. */

@@ -134,4 +134,60 @@ class InitialSyncIT {
                     .hasMessage("wal_level is 'replica' on master: set wal_level = logical and restart PostgreSQL");
         }
     }
+
+    @Test
+    void aStandbyReaderHoldingOneTableAndAskingForAnother_neverDeadlocksWithTheCopy() throws Exception {
+        pair.master.execute("app", "insert into counter select g, 'x' from generate_series(1, 300000) g"
+                + " on conflict do nothing");
+        java.util.concurrent.atomic.AtomicReference<Throwable> syncFailure = new java.util.concurrent.atomic.AtomicReference<>();
+        try (Connection reader = pair.standby.connect("app"); Statement read = reader.createStatement();
+             Connection watcher = pair.standby.connect("app"); Statement watch = watcher.createStatement()) {
+            // Whose deadlock check runs first is whose transaction dies: the reader's (3 s) before Lifeboat's (10 s),
+            // so that a copy that locks as it goes kills the reader, as operators saw.
+            watch.execute("alter system set deadlock_timeout = '10s'");
+            watch.execute("select pg_reload_conf()");
+            read.execute("set deadlock_timeout = '3s'");
+            reader.setAutoCommit(false);
+            // The copy goes in name order: counter, then log_no_pk. The reader holds the second and then asks for
+            // the first: a copy that locks as it goes holds counter by then and waits for log_no_pk, and the reader,
+            // waiting first, is the deadlock detector's victim.
+            read.execute("select count(*) from log_no_pk");
+            Thread sync = new Thread(() -> {
+                try (Connection master = pair.master.connect("app"); Connection standby = pair.standby.connect("app")) {
+                    List<Table> tables = TableCatalog.read(master);
+                    Publication.ensure(master, "lifeboat", tables.stream().filter(Table::hasPrimaryKey).toList());
+                    ReplicationSlot.ExportedSnapshot snapshot =
+                            ReplicationSlot.createExportingSnapshot(ClusterPair.config(pair.master), "lifeboat");
+                    InitialSync.run(snapshot, tables, "lifeboat", master, standby);
+                } catch (Throwable e) {
+                    syncFailure.set(e);
+                }
+            }, "initial-sync");
+            sync.start();
+            long deadline = System.nanoTime() + 8_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                try (var held = watch.executeQuery("select count(*) from pg_locks where granted"
+                        + " and mode = 'AccessExclusiveLock' and relation = 'counter'::regclass")) {
+                    held.next();
+                    if (held.getInt(1) > 0) {
+                        break;
+                    }
+                }
+                Thread.sleep(20);
+            }
+            read.execute("set statement_timeout = '20s'");
+            read.execute("select count(*) from counter");
+            reader.commit();
+            sync.join(60_000);
+            assertThat(sync.isAlive()).isFalse();
+        } finally {
+            pair.standby.execute("alter system reset deadlock_timeout; select pg_reload_conf()");
+            try (Connection master = pair.master.connect("app")) {
+                ReplicationSlot.drop(master, "lifeboat");
+            }
+        }
+        assertThat(syncFailure.get()).isNull();
+        assertThat(ClusterPair.rows(pair.standby, "select count(*) from counter"))
+                .isEqualTo(ClusterPair.rows(pair.master, "select count(*) from counter"));
+    }
 }
