@@ -21,7 +21,10 @@ final class ChildCommand {
     }
 
     static ChildCommand start(Path log, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of("java", "-Xmx256m", "-jar",
+        // As systemd or a terminal starts it: SIGINT and SIGTERM at their default. A build started in the background
+        // by a shell without job control ignores SIGINT, every child inherits that, and a JVM then leaves it ignored
+        // (as it should: that is how nohup works), which would make the SIGINT test test the shell.
+        List<String> command = new ArrayList<>(List.of("env", "--default-signal=INT,TERM", "java", "-Xmx256m", "-jar",
                 Path.of("target", "lifeboat.jar").toAbsolutePath().toString()));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();

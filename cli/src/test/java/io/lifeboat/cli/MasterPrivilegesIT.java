@@ -99,6 +99,8 @@ class MasterPrivilegesIT {
 
         ChildCommand sync = ChildCommand.start(dir.resolve("sync.log"), "-c", config.toString(), "sync", "run");
         try {
+            assertThat(ChildCommand.await(Duration.ofSeconds(60), () -> sync.output().contains("replicating ")))
+                    .as(sync.output()).isTrue();
             master.execute("app", "insert into accounts values (6, 'late'); select nextval('invoice_no')");
             assertThat(ChildCommand.await(Duration.ofSeconds(60),
                     () -> "6|1|1|4001".equals(standbyValue("select (select count(*) from accounts) || '|' ||"
@@ -113,7 +115,7 @@ class MasterPrivilegesIT {
         }
 
         // A privilege revoked later, met by a command outside the checks: the server's words, not a stack trace.
-        master.execute("app", "revoke select on events from lifeboat");
+        master.execute("app", "revoke app_owner from lifeboat; revoke select on events from lifeboat");
         CommandRun validate = CommandRun.of("-c", config.toString(), "sync", "validate", "--table", "public.events");
         assertThat(validate.exitCode()).isEqualTo(2);
         assertThat(validate.errLines()).containsExactly("error: permission denied for table events",

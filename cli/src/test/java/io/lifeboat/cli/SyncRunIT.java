@@ -62,7 +62,7 @@ class SyncRunIT {
     }
 
     private static String refusal(ChildCommand running) {
-        return "error: slot lifeboat is in use by another sync run (pid " + running.pid()
+        return "error: slot lifeboat is in use by another sync run \\(pid " + running.pid()
                 + " on 127.0.0.1, since \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\)";
     }
 
@@ -75,10 +75,9 @@ class SyncRunIT {
             assertThat(ChildCommand.await(Duration.ofSeconds(60), () -> standbyRows() == 10))
                     .as(first.output()).isTrue();
 
-            long started = System.nanoTime();
+            // Bounded by the JVM's start on a loaded machine; the old behaviour was to retry every 10 s forever.
             second = syncRun("second");
-            assertThat(second.exitCode(Duration.ofSeconds(30))).as(second.output()).isEqualTo(2);
-            Duration took = Duration.ofNanos(System.nanoTime() - started);
+            assertThat(second.exitCode(Duration.ofSeconds(60))).as(second.output()).isEqualTo(2);
             List<String> errors = second.lines().stream().filter(line -> line.startsWith("error:")).toList();
             assertThat(errors).hasSize(1);
             assertThat(errors.get(0)).matches(refusal(first));
@@ -86,7 +85,6 @@ class SyncRunIT {
                     "hint: stop that one first: two runs on one slot would copy and apply over each other");
             // Refused before doing anything: no copy, no stream, no catalog work, no stack trace.
             assertThat(second.output()).doesNotContain("initial sync", "replicating", "Exception", "\tat ");
-            assertThat(took).as("JVM start included").isLessThan(Duration.ofSeconds(15));
             assertThat(first.process().isAlive()).isTrue();
 
             master.execute("insert into t select g, 'w' from generate_series(11, 20) g");
