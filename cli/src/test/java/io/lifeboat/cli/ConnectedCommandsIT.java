@@ -119,13 +119,13 @@ class ConnectedCommandsIT {
         assertThat(first.err()).isEmpty();
         assertThat(first.exitCode()).isZero();
         assertThat(first.out()).isEqualTo("catalog lifeboat on standby 127.0.0.1:" + standby.port()
-                + ": at version 5 (5 migrations applied)\n");
+                + ": at version 6 (6 migrations applied)\n");
 
         CommandRun again = CommandRun.of("-c", file.toString(), "catalog", "migrate");
-        assertThat(again.out()).endsWith(": at version 5 (0 migrations applied)\n");
+        assertThat(again.out()).endsWith(": at version 6 (0 migrations applied)\n");
         CommandRun status = CommandRun.of("-c", file.toString(), "catalog", "status");
         assertThat(status.exitCode()).isZero();
-        assertThat(status.out()).endsWith(": at version 5, 0 pending\n");
+        assertThat(status.out()).endsWith(": at version 6, 0 pending\n");
 
         assertThat(standby.queryValue("select count(*) from pg_namespace where nspname = 'lifeboat'")).isEqualTo("0");
         assertThat(master.queryValue("select count(*) from pg_namespace where nspname = 'lifeboat'")).isEqualTo("0");

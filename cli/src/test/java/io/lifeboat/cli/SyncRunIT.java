@@ -6,8 +6,14 @@ import io.lifeboat.testkit.PostgresCluster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -138,6 +144,62 @@ class SyncRunIT {
         } finally {
             one.destroy();
             two.destroy();
+        }
+    }
+
+    @Test
+    void aRunWhoseLockSessionIsLost_takesTheLockAgain_orStopsWhenAnotherTookIt() throws Exception {
+        ChildCommand run = syncRun("run");
+        try {
+            assertThat(ChildCommand.await(Duration.ofSeconds(60), () -> standbyRows() == 10)).as(run.output()).isTrue();
+            // What a standby restart does to the lock's session, without stopping the rest of replication.
+            terminateLockSession();
+            assertThat(ChildCommand.await(Duration.ofSeconds(30),
+                    () -> run.output().contains("slot lifeboat: lock on the standby taken again")))
+                    .as(run.output()).isTrue();
+            ChildCommand refused = syncRun("refused");
+            assertThat(refused.exitCode(Duration.ofSeconds(60))).isEqualTo(2);
+            assertThat(refused.output()).containsPattern(refusal(run));
+
+            // Another run gets in while the session is gone: this one stops rather than apply beside it.
+            try (Connection other = otherRun()) {
+                boolean taken = false;
+                for (int attempt = 0; attempt < 20 && !taken; attempt++) {
+                    terminateLockSession();
+                    taken = "t".equals(value(other, "select pg_try_advisory_lock(hashtext('lifeboat sync run'),"
+                            + " hashtext('lifeboat'))"));
+                }
+                assertThat(taken).isTrue();
+                assertThat(run.exitCode(Duration.ofSeconds(60))).as(run.output()).isEqualTo(2);
+                assertThat(run.lines()).contains("error: slot lifeboat was taken by another sync run (pid 999 on"
+                                + " 127.0.0.1, since " + value(other, "select to_char(backend_start at time zone 'UTC',"
+                                + " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') from pg_stat_activity where pid = pg_backend_pid()")
+                                + ") while this run's session on the standby was lost; this run stopped",
+                        "hint: one sync run per slot: check what runs where");
+            }
+        } finally {
+            run.destroy();
+        }
+    }
+
+    private void terminateLockSession() {
+        standby.queryValue("select count(pg_terminate_backend(pid)) from pg_stat_activity"
+                + " where application_name like 'lifeboat sync run %' and application_name <> 'lifeboat sync run 999'");
+    }
+
+    /** A session that looks like another sync run's lock session (pid 999). */
+    private Connection otherRun() throws SQLException {
+        Properties properties = new Properties();
+        properties.setProperty("user", standby.superuser());
+        properties.setProperty("ApplicationName", "lifeboat sync run 999");
+        return DriverManager.getConnection(standby.jdbcUrl("postgres"), properties);
+    }
+
+    private static String value(Connection connection, String sql) {
+        try (Statement statement = connection.createStatement(); ResultSet row = statement.executeQuery(sql)) {
+            return row.next() ? row.getString(1) : null;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 

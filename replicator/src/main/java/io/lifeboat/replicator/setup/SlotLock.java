@@ -86,8 +86,8 @@ public final class SlotLock implements AutoCloseable {
             if (holder.isEmpty()) {
                 log.info("slot {}: lock on the standby taken again after its session was lost", slot);
             }
-            return holder.map(h -> "slot " + slot + " was taken by another sync run (" + h + ") while the standby"
-                    + " was unreachable");
+            return holder.map(h -> "slot " + slot + " was taken by another sync run (" + h + ") while this run's"
+                    + " session on the standby was lost");
         } catch (SQLException | LifeboatException e) {
             // The standby is away: replication waits for it too, and the lock is taken again when it is back.
             log.debug("slot {}: cannot take the lock on the standby yet: {}", slot, e.getMessage());
