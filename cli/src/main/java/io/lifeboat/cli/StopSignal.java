@@ -57,6 +57,11 @@ final class StopSignal implements AutoCloseable {
         return received.getCount() == 0;
     }
 
+    /** Waits up to {@code limit} for a stop to be asked for; true when it was. */
+    boolean await(Duration limit) throws InterruptedException {
+        return received.await(limit.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     private void handle(sun.misc.Signal signal) {
         int status = 128 + signal.getNumber();
         if (received()) {

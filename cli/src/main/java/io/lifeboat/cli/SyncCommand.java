@@ -1,6 +1,7 @@
 package io.lifeboat.cli;
 
 import io.lifeboat.core.config.ConnectionConfig;
+import io.lifeboat.core.config.HumanDuration;
 import io.lifeboat.core.config.LifeboatConfig;
 import io.lifeboat.core.config.LoadedConfig;
 import io.lifeboat.core.db.ConnectionFailure;
@@ -31,6 +32,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -46,6 +49,9 @@ final class SyncCommand extends CommandGroup {
     /** How long a clean stop after SIGTERM/SIGINT may take before the process ends anyway. */
     private static final Duration STOP_GRACE = Duration.ofSeconds(30);
     private static final Duration LOCK_CHECK_INTERVAL = Duration.ofSeconds(5);
+    private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    private static final Logger log = LoggerFactory.getLogger(SyncCommand.class);
 
     @Command(name = "run", mixinStandardHelpOptions = true,
             description = {"Replicate in the foreground until SIGINT or SIGTERM; the position stays saved in the standby.",
@@ -60,11 +66,7 @@ final class SyncCommand extends CommandGroup {
                 STOP_GRACE);
              Pools pools = new Pools(config);
              SlotLock lock = SlotLock.lock(config.standby(), config.replication().slot())) {
-            // Before anything changes anywhere: another client on the slot, or a privilege missing, is one line each.
-            try (Connection master = pools.master().getConnection()) {
-                MasterPrerequisites.checkSlotUnused(master, config.replication().slot());
-                MasterPrerequisites.checkAll(master, config.replication());
-            }
+            checkMaster(pools, config, signal);
             new CatalogMigrator(pools.standby()).migrate();
             Replicator replicator = new Replicator(config.master(), config.replication(), pools.master(),
                     pools.standby());
@@ -91,6 +93,31 @@ final class SyncCommand extends CommandGroup {
                         "one sync run per slot: check what runs where", null);
             }
             return ExitCode.OK.code();
+        }
+    }
+
+    /**
+     * Before anything changes anywhere: another client on the slot, or a privilege missing, is one line each. A master
+     * that is not reachable yet (restarting while this starts) is waited for, as replication waits for it later.
+     */
+    private static void checkMaster(Pools pools, LifeboatConfig config, StopSignal signal)
+            throws SQLException, InterruptedException {
+        Duration backoff = FIRST_BACKOFF;
+        while (true) {
+            try (Connection master = connect(ServerRole.MASTER, config.master(), pools::master)) {
+                MasterPrerequisites.checkSlotUnused(master, config.replication().slot());
+                MasterPrerequisites.checkAll(master, config.replication());
+                return;
+            } catch (LifeboatException | SQLException e) {
+                if (!TransientFailure.test(e)) {
+                    throw e;
+                }
+                log.warn("{}; trying again in {}", e.getMessage(), HumanDuration.format(backoff));
+                if (signal.await(backoff)) {
+                    return;
+                }
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            }
         }
     }
 

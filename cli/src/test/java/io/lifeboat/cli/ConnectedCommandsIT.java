@@ -133,7 +133,7 @@ class ConnectedCommandsIT {
         try (var c = standby.connect("app"); var s = c.createStatement();
              var r = s.executeQuery("select count(*) from information_schema.tables where table_schema = 'lifeboat'")) {
             r.next();
-            assertThat(r.getInt(1)).isEqualTo(8);
+            assertThat(r.getInt(1)).isEqualTo(9);
         } catch (java.sql.SQLException e) {
             throw new AssertionError(e);
         }

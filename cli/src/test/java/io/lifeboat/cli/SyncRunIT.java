@@ -182,6 +182,24 @@ class SyncRunIT {
         }
     }
 
+    @Test
+    void aMasterNotUpYet_isWaitedFor_thenChecksAndReplication() throws Exception {
+        master.stop();
+        ChildCommand run = syncRun("run");
+        try {
+            assertThat(ChildCommand.await(Duration.ofSeconds(60), () -> run.output().contains(
+                    "cannot connect to master 127.0.0.1:" + master.port() + " (connection refused); trying again in")))
+                    .as(run.output()).isTrue();
+            assertThat(run.process().isAlive()).isTrue();
+            master.start();
+            assertThat(ChildCommand.await(Duration.ofSeconds(90), () -> standbyRows() == 10)).as(run.output()).isTrue();
+            run.signal("TERM");
+            assertThat(run.exitCode(Duration.ofSeconds(40))).as(run.output()).isZero();
+        } finally {
+            run.destroy();
+        }
+    }
+
     private void terminateLockSession() {
         standby.queryValue("select count(pg_terminate_backend(pid)) from pg_stat_activity"
                 + " where application_name like 'lifeboat sync run %' and application_name <> 'lifeboat sync run 999'");
