@@ -5,12 +5,15 @@ import io.lifeboat.core.config.ConnectionConfig;
 import io.lifeboat.core.config.LoadedConfig;
 import io.lifeboat.core.db.Pools;
 import io.lifeboat.core.db.ServerRole;
+import io.lifeboat.core.config.ReplicationConfig;
 import io.lifeboat.core.error.LifeboatException;
+import io.lifeboat.replicator.setup.MasterPrerequisites;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.concurrent.Callable;
 import javax.sql.DataSource;
 import picocli.CommandLine.Command;
@@ -44,7 +47,8 @@ final class ConfigCheckCommand implements Callable<Integer> {
         ExitCode result = warnings == 0 ? ExitCode.OK : ExitCode.WARNING;
         if (connect) {
             try (Pools pools = new Pools(loaded.config())) {
-                boolean master = probe(ServerRole.MASTER, loaded.config().master(), pools::master);
+                boolean master = probe(ServerRole.MASTER, loaded.config().master(), pools::master)
+                        && prerequisites(loaded.config().master(), loaded.config().replication(), pools.master());
                 boolean standby = probe(ServerRole.STANDBY, loaded.config().standby(), pools::standby);
                 if (!master || !standby) {
                     result = ExitCode.ERROR;
@@ -52,6 +56,31 @@ final class ConfigCheckCommand implements Callable<Integer> {
             }
         }
         return result.code();
+    }
+
+    /**
+     * What {@code sync run} needs of the master (settings, REPLICATION, CREATE, ownership, SELECT): one line per
+     * problem with its fix, the same check {@code sync run} makes before it starts.
+     */
+    private boolean prerequisites(ConnectionConfig server, ReplicationConfig replication, DataSource pool) {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try (Connection connection = pool.getConnection()) {
+            List<MasterPrerequisites.Problem> problems = MasterPrerequisites.problems(connection, replication);
+            if (problems.isEmpty()) {
+                out.println("# " + ServerRole.MASTER + " " + server.address() + ": ready for sync run"
+                        + " (settings and privileges checked)");
+            }
+            problems.forEach(problem -> err.println("error: " + problem.line()));
+            out.flush();
+            err.flush();
+            return problems.isEmpty();
+        } catch (SQLException e) {
+            err.println("error: cannot check what sync run needs on " + ServerRole.MASTER + " " + server.address()
+                    + " (" + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + ")");
+            err.flush();
+            return false;
+        }
     }
 
     /** One line per server: what answers there, or why nothing does. */

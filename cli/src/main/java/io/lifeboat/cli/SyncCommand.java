@@ -1,6 +1,11 @@
 package io.lifeboat.cli;
 
+import io.lifeboat.core.config.ConnectionConfig;
+import io.lifeboat.core.config.HumanDuration;
+import io.lifeboat.core.config.LifeboatConfig;
 import io.lifeboat.core.config.LoadedConfig;
+import io.lifeboat.core.db.ConnectionFailure;
+import io.lifeboat.core.db.ServerRole;
 import io.lifeboat.core.db.Pools;
 import io.lifeboat.core.db.TransientFailure;
 import io.lifeboat.migrations.CatalogMigrator;
@@ -12,13 +17,23 @@ import io.lifeboat.replicator.fullcopy.FullcopyRound;
 import io.lifeboat.replicator.schema.Table;
 import io.lifeboat.replicator.schema.TableCatalog;
 import io.lifeboat.replicator.sequence.SequenceSync;
+import io.lifeboat.replicator.setup.MasterPrerequisites;
+import io.lifeboat.replicator.setup.SlotLock;
 import io.lifeboat.replicator.setup.TableSelection;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,31 +46,78 @@ final class SyncCommand extends CommandGroup {
     @ParentCommand
     LifeboatCommand root;
 
+    /** How long a clean stop after SIGTERM/SIGINT may take before the process ends anyway. */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(30);
+    private static final Duration LOCK_CHECK_INTERVAL = Duration.ofSeconds(5);
+    private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    private static final Logger log = LoggerFactory.getLogger(SyncCommand.class);
+
     @Command(name = "run", mixinStandardHelpOptions = true,
             description = {"Replicate in the foreground until SIGINT or SIGTERM; the position stays saved in the standby.",
-                "Creates the publication and the slot on the master, and copies every table when the slot is new."})
+                "Creates the publication and the slot on the master, and copies every table when the slot is new.",
+                "Refuses at once when another sync run uses the slot or the master user lacks a privilege.",
+                "Exit 0 after a clean stop on SIGINT or SIGTERM."})
     int runReplicator() throws Exception {
-        LoadedConfig loaded = root.loadConfig();
-        try (Pools pools = new Pools(loaded.config())) {
+        LifeboatConfig config = root.loadConfig().config();
+        AtomicReference<Replicator> running = new AtomicReference<>();
+        AtomicReference<String> lockLost = new AtomicReference<>();
+        try (StopSignal signal = StopSignal.install(() -> Optional.ofNullable(running.get()).ifPresent(Replicator::stop),
+                STOP_GRACE);
+             Pools pools = new Pools(config);
+             SlotLock lock = SlotLock.lock(config.standby(), config.replication().slot())) {
+            checkMaster(pools, config, signal);
             new CatalogMigrator(pools.standby()).migrate();
-            Replicator replicator = new Replicator(loaded.config().master(), loaded.config().replication(),
-                    pools.master(), pools.standby());
-            CountDownLatch finished = new CountDownLatch(1);
-            Thread stopOnSignal = new Thread(() -> {
+            Replicator replicator = new Replicator(config.master(), config.replication(), pools.master(),
+                    pools.standby());
+            running.set(replicator);
+            if (signal.received()) {
+                return ExitCode.OK.code();
+            }
+            ScheduledExecutorService keeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "lifeboat-slot-lock");
+                thread.setDaemon(true);
+                return thread;
+            });
+            keeper.scheduleWithFixedDelay(() -> lock.keep().ifPresent(taken -> {
+                lockLost.set(taken);
                 replicator.stop();
-                try {
-                    finished.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "lifeboat-stop");
-            Runtime.getRuntime().addShutdownHook(stopOnSignal);
+            }), LOCK_CHECK_INTERVAL.toMillis(), LOCK_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
             try {
                 replicator.run();
             } finally {
-                finished.countDown();
+                keeper.shutdownNow();
+            }
+            if (lockLost.get() != null) {
+                throw new LifeboatException(lockLost.get() + "; this run stopped",
+                        "one sync run per slot: check what runs where", null);
             }
             return ExitCode.OK.code();
+        }
+    }
+
+    /**
+     * Before anything changes anywhere: another client on the slot, or a privilege missing, is one line each. A master
+     * that is not reachable yet (restarting while this starts) is waited for, as replication waits for it later.
+     */
+    private static void checkMaster(Pools pools, LifeboatConfig config, StopSignal signal)
+            throws SQLException, InterruptedException {
+        Duration backoff = FIRST_BACKOFF;
+        while (true) {
+            try (Connection master = connect(ServerRole.MASTER, config.master(), pools::master)) {
+                MasterPrerequisites.checkSlotUnused(master, config.replication().slot());
+                MasterPrerequisites.checkAll(master, config.replication());
+                return;
+            } catch (LifeboatException | SQLException e) {
+                if (!TransientFailure.test(e)) {
+                    throw e;
+                }
+                log.warn("{}; trying again in {}", e.getMessage(), HumanDuration.format(backoff));
+                if (signal.await(backoff)) {
+                    return;
+                }
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            }
         }
     }
 
@@ -164,21 +226,31 @@ final class SyncCommand extends CommandGroup {
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
-            description = {"Show lag, applied position, slot and tables. Exit 0 healthy, 1 warning, 2 critical."})
+            description = {"Show lag, applied position, slot and tables. Exit 0 healthy, 1 warning, 2 critical.",
+                "With one server unreachable it shows what the other can tell, and exits 2."})
     int status(@Option(names = "--json", description = "Print JSON for machines.") boolean json) throws Exception {
-        LoadedConfig loaded = root.loadConfig();
-        try (Pools pools = new Pools(loaded.config());
-             Connection master = pools.master().getConnection();
-             Connection standby = pools.standby().getConnection()) {
-            ReplicationStatus status = StatusReader.read(loaded.config().replication(), master, standby);
+        LifeboatConfig config = root.loadConfig().config();
+        try (Pools pools = new Pools(config)) {
+            ReplicationStatus status = StatusReader.read(config.replication(),
+                    () -> connect(ServerRole.MASTER, config.master(), pools::master),
+                    () -> connect(ServerRole.STANDBY, config.standby(), pools::standby));
             PrintWriter out = spec.commandLine().getOut();
-            out.print(json ? StatusText.json(status) : StatusText.table(status, loaded.config().replication().slot()));
+            out.print(json ? StatusText.json(status) : StatusText.table(status, config.replication().slot()));
             out.flush();
             return switch (status.health()) {
                 case HEALTHY -> ExitCode.OK.code();
                 case WARNING -> ExitCode.WARNING.code();
                 case CRITICAL -> ExitCode.ERROR.code();
             };
+        }
+    }
+
+    /** A connection from the server's pool; failing to get one is one line naming the server. */
+    private static Connection connect(ServerRole role, ConnectionConfig server, Supplier<DataSource> pool) {
+        try {
+            return pool.get().getConnection();
+        } catch (SQLException e) {
+            throw ConnectionFailure.describe(role, server, e);
         }
     }
 }

@@ -62,15 +62,15 @@ class CatalogMigratorIT {
         assertThat(migrator.currentVersion()).isEqualTo("none");
 
         CatalogMigrator.MigrationReport first = migrator.migrate();
-        assertThat(first.applied()).isEqualTo(5);
-        assertThat(first.version()).isEqualTo("5");
+        assertThat(first.applied()).isEqualTo(6);
+        assertThat(first.version()).isEqualTo("6");
         assertThat(catalogTables("fresh"))
-                .containsExactly("applied_position", "event", "flyway_schema_history", "heartbeat", "job",
+                .containsExactly("applied_position", "apply_progress", "event", "flyway_schema_history", "heartbeat", "job",
                         "paused_table", "snapshot_verification", "validation");
 
         CatalogMigrator.MigrationReport again = new CatalogMigrator(dataSource("fresh")).migrate();
         assertThat(again.applied()).isZero();
-        assertThat(again.version()).isEqualTo("5");
+        assertThat(again.version()).isEqualTo("6");
         assertThat(migrator.pendingCount()).isZero();
     }
 
@@ -98,18 +98,18 @@ class CatalogMigratorIT {
         assertThat(migrator.isCurrent()).isTrue();
 
         // As if this build's newest migration had never run: the catalog is behind and migrate applies it.
-        standby.execute("behind", "drop table lifeboat.snapshot_verification;"
-                + " delete from lifeboat.flyway_schema_history where version = '5'");
+        standby.execute("behind", "drop table lifeboat.apply_progress;"
+                + " delete from lifeboat.flyway_schema_history where version = '6'");
         assertThat(migrator.isCurrent()).isFalse();
         CatalogMigrator.MigrationReport report = new CatalogMigrator(dataSource("behind")).migrate();
         assertThat(report.applied()).isEqualTo(1);
-        assertThat(catalogTables("behind")).contains("snapshot_verification");
+        assertThat(catalogTables("behind")).contains("apply_progress");
         assertThat(migrator.isCurrent()).isTrue();
 
-        standby.execute("behind", "update lifeboat.flyway_schema_history set success = false where version = '5'");
+        standby.execute("behind", "update lifeboat.flyway_schema_history set success = false where version = '6'");
         assertThat(migrator.isCurrent()).isFalse();
         standby.execute("behind", "update lifeboat.flyway_schema_history set success = true, type = 'DELETE'"
-                + " where version = '5'");
+                + " where version = '6'");
         assertThat(migrator.isCurrent()).isFalse();
     }
 
@@ -140,7 +140,7 @@ class CatalogMigratorIT {
             for (Future<CatalogMigrator.MigrationReport> run : runs) {
                 applied += run.get(60, TimeUnit.SECONDS).applied();
             }
-            assertThat(applied).isEqualTo(5);
+            assertThat(applied).isEqualTo(6);
         } finally {
             pool.shutdownNow();
         }

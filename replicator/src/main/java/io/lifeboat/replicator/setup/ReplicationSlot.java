@@ -38,6 +38,29 @@ public final class ReplicationSlot {
     }
 
     /**
+     * Who streams from the slot right now, as the master sees the connection; empty when nobody does. Another
+     * role's connection shows only its pid unless the configured user may read all statistics.
+     */
+    public static Optional<SlotUser> user(Connection master, String slot) throws SQLException {
+        try (PreparedStatement statement = master.prepareStatement("""
+                select s.active_pid, host(r.client_addr), r.application_name,
+                       to_char(r.backend_start at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                from pg_replication_slots s left join pg_stat_replication r on r.pid = s.active_pid
+                where s.slot_name = ? and s.active_pid is not null
+                """)) {
+            statement.setString(1, slot);
+            try (ResultSet row = statement.executeQuery()) {
+                if (!row.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new SlotUser(row.getInt(1), Optional.ofNullable(row.getString(2)),
+                        Optional.ofNullable(row.getString(3)).filter(name -> !name.isBlank()),
+                        Optional.ofNullable(row.getString(4))));
+            }
+        }
+    }
+
+    /**
      * Creates the slot on a replication connection and exports the snapshot it starts from: copying the tables in
      * that snapshot and then streaming from the slot loses and doubles nothing. The snapshot stays importable
      * only while the returned connection is open and idle.
@@ -90,6 +113,23 @@ public final class ReplicationSlot {
                             String plugin) {
         public boolean lost() {
             return "lost".equals(walStatus);
+        }
+    }
+
+    /**
+     * The walsender streaming from a slot.
+     *
+     * @param pid the walsender's process id on the master
+     * @param clientAddress where its client connects from; empty for a unix socket or when not visible
+     */
+    public record SlotUser(int pid, Optional<String> clientAddress, Optional<String> application,
+                           Optional<String> since) {
+        /** {@code walsender pid 5678 for 10.0.0.7 (application x), since 2026-11-22T02:57:20Z} */
+        @Override
+        public String toString() {
+            return "walsender pid " + pid + clientAddress.map(a -> " for " + a).orElse("")
+                    + application.map(a -> " (application " + a + ")").orElse("")
+                    + since.map(s -> ", since " + s).orElse("");
         }
     }
 

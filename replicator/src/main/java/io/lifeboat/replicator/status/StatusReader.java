@@ -3,12 +3,9 @@ package io.lifeboat.replicator.status;
 import io.lifeboat.core.config.DataSize;
 import io.lifeboat.core.config.HumanDuration;
 import io.lifeboat.core.config.ReplicationConfig;
-import io.lifeboat.core.db.Lsn;
-import io.lifeboat.replicator.apply.AppliedPosition;
-import io.lifeboat.replicator.apply.PausedTables;
+import io.lifeboat.core.db.TransientFailure;
+import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.replicator.schema.Table;
-import io.lifeboat.replicator.schema.TableCatalog;
-import io.lifeboat.replicator.setup.ReplicationSlot;
 import io.lifeboat.replicator.setup.TableSelection;
 import io.lifeboat.replicator.status.ReplicationStatus.Health;
 import io.lifeboat.replicator.status.ReplicationStatus.TableStatus;
@@ -17,117 +14,168 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
-/** Reads the state of replication from master and standby, without changing either. */
+/**
+ * Reads the state of replication from master and standby, without changing either. Each server is read on its own:
+ * when one cannot be reached, the status holds what the other can tell and one line saying why the first is missing,
+ * because that is exactly when an operator needs it (the master down: how much the standby has, and since when
+ * data is at risk).
+ */
 public final class StatusReader {
     /** Lag beyond these is a warning, and critical: the standby is too far behind to be a fresh recovery source. */
     public static final Duration LAG_WARNING = Duration.ofSeconds(30);
     public static final Duration LAG_CRITICAL = Duration.ofMinutes(5);
 
+    /** A way to reach one server; it throws a {@link LifeboatException} naming the server when it cannot. */
+    @FunctionalInterface
+    public interface Server {
+        Connection connect() throws SQLException;
+    }
+
     private StatusReader() {
     }
 
+    /** Both servers already connected (the demo); a failure to read either one is thrown. */
     public static ReplicationStatus read(ReplicationConfig config, Connection master, Connection standby)
             throws SQLException {
+        MasterSide masterSide = MasterSide.read(master, config);
+        StandbySide standbySide = StandbySide.read(standby, config, Optional.of(masterSide.selection()));
+        return assemble(config, new Read<>(Optional.of(masterSide), Optional.empty()),
+                new Read<>(Optional.of(standbySide), Optional.empty()));
+    }
+
+    /**
+     * Reads what each server answers; a server that cannot be reached (or is lost while being read) becomes one
+     * {@code master unreachable: …} line and a critical status. Any other failure is thrown.
+     */
+    public static ReplicationStatus read(ReplicationConfig config, Server master, Server standby) throws SQLException {
+        Read<MasterSide> masterSide = attempt("master", master, connection -> MasterSide.read(connection, config));
+        Optional<TableSelection> selection = masterSide.value().map(MasterSide::selection);
+        Read<StandbySide> standbySide = attempt("standby", standby,
+                connection -> StandbySide.read(connection, config, selection));
+        return assemble(config, masterSide, standbySide);
+    }
+
+    private static ReplicationStatus assemble(ReplicationConfig config, Read<MasterSide> masterRead,
+                                              Read<StandbySide> standbyRead) {
         List<String> warnings = new ArrayList<>();
         List<String> critical = new ArrayList<>();
-        Optional<ReplicationSlot.SlotState> slot = ReplicationSlot.state(master, config.slot());
-        Lsn masterPosition = Lsn.parse(single(master, "select pg_current_wal_lsn()::text"));
-        Optional<Lsn> applied = hasCatalog(standby) ? AppliedPosition.read(standby, config.slot()) : Optional.empty();
-        Optional<Instant> appliedAt = Optional.empty();
-        Optional<Duration> lag = Optional.empty();
-        if (applied.isPresent()) {
-            appliedAt = Optional.ofNullable(single(standby, "select to_char(applied_at at time zone 'UTC',"
-                    + " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') from lifeboat.applied_position where slot_name = '"
-                    + config.slot().replace("'", "''") + "'")).map(Instant::parse);
-            lag = Optional.ofNullable(single(standby,
-                    "select extract(epoch from clock_timestamp() - beat_at)::numeric(20,3) from lifeboat.heartbeat"))
-                    .map(seconds -> Duration.ofMillis(Math.max(0, (long) (Double.parseDouble(seconds) * 1000))));
-        }
-        if (slot.isEmpty()) {
+        masterRead.failure().ifPresent(failure -> critical.add("master unreachable: " + failure));
+        standbyRead.failure().ifPresent(failure -> critical.add("standby unreachable: " + failure));
+        Optional<MasterSide> master = masterRead.value();
+        Optional<StandbySide> standby = standbyRead.value();
+
+        master.ifPresent(m -> slotProblems(config, m, warnings, critical));
+        standby.ifPresent(s -> {
+            if (s.applied().isEmpty()) {
+                critical.add("the standby has no applied position: the initial sync has not completed");
+            }
+            warnings.addAll(s.pausedProblems());
+        });
+        // The heartbeat's age is the lag only while the master writes heartbeats; with the master gone it measures
+        // the outage, which the at-risk line says instead.
+        Optional<Duration> lag = master.isPresent() ? standby.flatMap(StandbySide::heartbeatAge) : Optional.empty();
+        lag.ifPresent(l -> {
+            if (l.compareTo(LAG_CRITICAL) > 0) {
+                critical.add("lag " + HumanDuration.format(l) + " is over " + HumanDuration.format(LAG_CRITICAL));
+            } else if (l.compareTo(LAG_WARNING) > 0) {
+                warnings.add("lag " + HumanDuration.format(l) + " is over " + HumanDuration.format(LAG_WARNING));
+            }
+        });
+
+        Health health = !critical.isEmpty() ? Health.CRITICAL : !warnings.isEmpty() ? Health.WARNING : Health.HEALTHY;
+        List<String> problems = new ArrayList<>(critical);
+        problems.addAll(warnings);
+        return new ReplicationStatus(health, problems, masterRead.failure(), standbyRead.failure(),
+                standby.flatMap(StandbySide::applied), standby.flatMap(StandbySide::appliedAt),
+                standby.flatMap(StandbySide::heartbeatAt), standby.flatMap(StandbySide::heartbeatAge), lag,
+                master.map(MasterSide::position), master.flatMap(MasterSide::slot),
+                standby.flatMap(StandbySide::inProgress), tables(master, standby),
+                standby.flatMap(StandbySide::lastValidation));
+    }
+
+    private static void slotProblems(ReplicationConfig config, MasterSide master, List<String> warnings,
+                                     List<String> critical) {
+        if (master.slot().isEmpty()) {
             critical.add("no slot " + config.slot() + " on master: replication has not started (run sync run)");
-        } else if (slot.get().lost()) {
+        } else if (master.slot().get().lost()) {
             critical.add("slot " + config.slot() + " is lost: the master removed WAL it needed; sync run recopies");
         } else {
-            if (!slot.get().active()) {
+            if (!master.slot().get().active()) {
                 warnings.add("slot " + config.slot() + " is not in use: is sync run running?");
             }
-            DataSize retained = DataSize.ofBytes(slot.get().retainedWalBytes());
+            DataSize retained = DataSize.ofBytes(master.slot().get().retainedWalBytes());
             if (retained.compareTo(config.retainedWalWarning()) > 0) {
                 warnings.add("slot " + config.slot() + " retains " + retained.approximate() + " of WAL on master"
                         + " (warning at " + config.retainedWalWarning() + ")");
             }
         }
-        if (applied.isEmpty()) {
-            critical.add("the standby has no applied position: the initial sync has not completed");
-        }
-        if (lag.isPresent()) {
-            if (lag.get().compareTo(LAG_CRITICAL) > 0) {
-                critical.add("lag " + HumanDuration.format(lag.get()) + " is over " + HumanDuration.format(LAG_CRITICAL));
-            } else if (lag.get().compareTo(LAG_WARNING) > 0) {
-                warnings.add("lag " + HumanDuration.format(lag.get()) + " is over " + HumanDuration.format(LAG_WARNING));
-            }
-        }
+    }
+
+    /**
+     * Each replicated table with its mode, state and rows on the standby. The list is the master's; with the master
+     * unreachable it is the standby's own (state {@code unknown} unless paused); with the standby unreachable the
+     * rows are unknown.
+     */
+    private static List<TableStatus> tables(Optional<MasterSide> master, Optional<StandbySide> standby) {
+        TableSelection selection = master.map(MasterSide::selection)
+                .or(() -> standby.map(StandbySide::ownSelection)).orElse(new TableSelection(List.of(), List.of()));
+        Map<String, String> paused = standby.map(StandbySide::paused).orElse(Map.of());
+        String streaming = master.isPresent() && standby.isPresent() ? "streaming" : "unknown";
+        String copied = master.isPresent() && standby.isPresent() ? "copied" : "unknown";
         List<TableStatus> tables = new ArrayList<>();
-        TableSelection selection = TableSelection.of(TableCatalog.read(master), config);
-        java.util.Map<String, String> paused = hasCatalog(standby) ? PausedTables.read(standby) : java.util.Map.of();
-        paused.forEach((table, reason) -> warnings.add(table + ": paused (" + reason + ")"));
         for (Table table : selection.pushdelta()) {
             String name = table.name().toString();
-            tables.add(new TableStatus(name, "pushdelta", paused.containsKey(name) ? "paused" : "streaming",
-                    rows(standby, table)));
+            tables.add(new TableStatus(name, "pushdelta", paused.containsKey(name) ? "paused" : streaming,
+                    rows(standby, name)));
         }
         for (Table table : selection.fullcopy()) {
-            tables.add(new TableStatus(table.name().toString(), "fullcopy", "copied", rows(standby, table)));
+            String name = table.name().toString();
+            tables.add(new TableStatus(name, "fullcopy", copied, rows(standby, name)));
         }
-        Health health = !critical.isEmpty() ? Health.CRITICAL : !warnings.isEmpty() ? Health.WARNING : Health.HEALTHY;
-        List<String> problems = new ArrayList<>(critical);
-        problems.addAll(warnings);
-        return new ReplicationStatus(health, problems, applied, appliedAt, lag, masterPosition, slot, tables,
-                lastValidation(standby));
+        return tables;
     }
 
-    private static Optional<ReplicationStatus.LastValidation> lastValidation(Connection standby) throws SQLException {
-        if (!"true".equals(single(standby, "select (to_regclass('lifeboat.validation') is not null)::text"))) {
-            return Optional.empty();
+    private static long rows(Optional<StandbySide> standby, String table) {
+        return standby.map(s -> s.rows().getOrDefault(table, TableStatus.UNKNOWN)).orElse(TableStatus.UNKNOWN);
+    }
+
+    /** What one server answered, or the one line saying why it did not. */
+    private record Read<T>(Optional<T> value, Optional<String> failure) {
+    }
+
+    @FunctionalInterface
+    private interface Reading<T> {
+        T from(Connection connection) throws SQLException;
+    }
+
+    private static <T> Read<T> attempt(String role, Server server, Reading<T> reading) throws SQLException {
+        Connection connection;
+        try {
+            connection = server.connect();
+        } catch (LifeboatException e) {
+            return new Read<>(Optional.empty(), Optional.of(e.getMessage()));
         }
-        String iso = "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'";
-        try (Statement statement = standby.createStatement(); ResultSet row = statement.executeQuery(
-                "select to_char(started_at at time zone 'UTC', " + iso + "), tables, out_of_sync,"
-                        + " (select to_char(max(started_at) at time zone 'UTC', " + iso + ") from lifeboat.validation"
-                        + " where out_of_sync = 0)"
-                        + " from lifeboat.validation order by started_at desc limit 1")) {
-            if (!row.next()) {
-                return Optional.empty();
+        try (connection) {
+            return new Read<>(Optional.of(reading.from(connection)), Optional.empty());
+        } catch (SQLException e) {
+            if (!TransientFailure.test(e)) {
+                throw e;
             }
-            return Optional.of(new ReplicationStatus.LastValidation(Instant.parse(row.getString(1)), row.getInt(2),
-                    row.getInt(3), Optional.ofNullable(row.getString(4)).map(Instant::parse)));
+            return new Read<>(Optional.empty(), Optional.of("connection to " + role + " lost while reading ("
+                    + firstLine(e) + ")"));
         }
     }
 
-    private static boolean hasCatalog(Connection standby) throws SQLException {
-        return "true".equals(single(standby, "select (to_regclass('lifeboat.applied_position') is not null"
-                + " and to_regclass('lifeboat.paused_table') is not null)::text"));
+    private static String firstLine(Throwable failure) {
+        return String.valueOf(failure.getMessage()).lines().findFirst().orElse("").strip();
     }
 
-    /** Exact for small tables; the planner's estimate above a million rows, where counting would be slow. */
-    private static long rows(Connection standby, Table table) throws SQLException {
-        String estimate = single(standby, "select reltuples::bigint from pg_class where oid = to_regclass('"
-                + table.name().quoted().replace("'", "''") + "')");
-        if (estimate == null) {
-            return -1;
-        }
-        if (Long.parseLong(estimate) > 1_000_000) {
-            return Long.parseLong(estimate);
-        }
-        return Long.parseLong(single(standby, "select count(*) from " + table.name().quoted()));
-    }
-
-    private static String single(Connection connection, String sql) throws SQLException {
+    static String single(Connection connection, String sql) throws SQLException {
         try (Statement statement = connection.createStatement(); ResultSet row = statement.executeQuery(sql)) {
             return row.next() ? row.getString(1) : null;
         }
