@@ -290,9 +290,9 @@ class StandbySurvivalIT {
         master.execute("app", "insert into notes values (1, 'fine'), (2, 'a secret')");
         master.execute("app", "insert into balances values (100, 1)");
         master.execute("app", "insert into notes values (3, 'later')");
-        awaitCondition("notes is paused", 60,
-                () -> value(standby, "select reason from lifeboat.paused_table where table_name = 'public.notes'")
-                        != null);
+        awaitCondition("notes is paused with the standby's message", 60, () -> String.valueOf(value(standby,
+                "select reason from lifeboat.paused_table where table_name = 'public.notes'"))
+                .contains("violates check constraint \"no_secrets\""));
         assertThat(logText()).contains("public.notes: the standby refused a change: new row for relation \"notes\""
                 + " violates check constraint \"no_secrets\"");
         // Every other table goes on.
