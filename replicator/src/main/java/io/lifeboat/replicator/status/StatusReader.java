@@ -8,7 +8,9 @@ import io.lifeboat.replicator.apply.AppliedPosition;
 import io.lifeboat.replicator.apply.PausedTables;
 import io.lifeboat.replicator.schema.Table;
 import io.lifeboat.replicator.schema.TableCatalog;
+import io.lifeboat.replicator.setup.Publication;
 import io.lifeboat.replicator.setup.ReplicationSlot;
+import io.lifeboat.replicator.setup.StandbyTables;
 import io.lifeboat.replicator.setup.TableSelection;
 import io.lifeboat.replicator.status.ReplicationStatus.Health;
 import io.lifeboat.replicator.status.ReplicationStatus.TableStatus;
@@ -75,14 +77,24 @@ public final class StatusReader {
         List<TableStatus> tables = new ArrayList<>();
         TableSelection selection = TableSelection.of(TableCatalog.read(master), config);
         java.util.Map<String, String> paused = hasCatalog(standby) ? PausedTables.read(standby) : java.util.Map.of();
-        paused.forEach((table, reason) -> warnings.add(table + ": paused (" + reason + ")"));
+        paused.forEach((table, reason) -> warnings.add(table + " paused: "
+                + (reason.startsWith(table + ": ") ? reason.substring(table.length() + 2) : reason)));
+        // Tables sync run has not paused (it is not running, or has not looked yet) that it cannot replicate.
+        java.util.Map<String, String> unreplicated = new java.util.HashMap<>();
+        StandbyTables.unreplicated(master, standby, selection, slot.isPresent()
+                ? Optional.of(Publication.published(master, config.publication())) : Optional.empty())
+                .forEach((table, reason) -> unreplicated.put(table.toString(), reason));
+        unreplicated.keySet().removeAll(paused.keySet());
+        unreplicated.values().forEach(warnings::add);
         for (Table table : selection.pushdelta()) {
             String name = table.name().toString();
-            tables.add(new TableStatus(name, "pushdelta", paused.containsKey(name) ? "paused" : "streaming",
-                    rows(standby, table)));
+            tables.add(new TableStatus(name, "pushdelta", paused.containsKey(name) ? "paused"
+                    : unreplicated.containsKey(name) ? "not replicated" : "streaming", rows(standby, table)));
         }
         for (Table table : selection.fullcopy()) {
-            tables.add(new TableStatus(table.name().toString(), "fullcopy", "copied", rows(standby, table)));
+            String name = table.name().toString();
+            tables.add(new TableStatus(name, "fullcopy", paused.containsKey(name) ? "paused"
+                    : unreplicated.containsKey(name) ? "not replicated" : "copied", rows(standby, table)));
         }
         Health health = !critical.isEmpty() ? Health.CRITICAL : !warnings.isEmpty() ? Health.WARNING : Health.HEALTHY;
         List<String> problems = new ArrayList<>(critical);
