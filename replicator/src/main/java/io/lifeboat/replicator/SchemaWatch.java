@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
+import org.postgresql.util.PSQLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -276,7 +277,12 @@ final class SchemaWatch {
         log.error("{}; the table is paused, the others go on", reason);
     }
 
+    /** The server's own message for a refusal ({@code new row ... violates ...}), else the exception's first line. */
     private static String firstLine(Throwable e) {
+        if (e instanceof PSQLException sql && sql.getServerErrorMessage() != null
+                && sql.getServerErrorMessage().getMessage() != null) {
+            return sql.getServerErrorMessage().getMessage();
+        }
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return message.lines().findFirst().orElse("").strip();
     }

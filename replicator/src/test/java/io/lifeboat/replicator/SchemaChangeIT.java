@@ -2,6 +2,9 @@ package io.lifeboat.replicator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.lifeboat.core.config.DataSize;
 import io.lifeboat.core.config.ReplicationConfig;
 import io.lifeboat.replicator.schema.TableCatalog;
@@ -21,6 +24,7 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * DDL on the master while {@code sync run} runs, under a steady write load on other tables: each case pauses only
@@ -94,6 +98,41 @@ class SchemaChangeIT {
         pair.standby.execute("app", fix);
         awaitResumed("t");
         assertAllEqualAfterTheLoad("select * from t order by id");
+    }
+
+    @Test
+    void aFreshCopyTheStandbyRefuses_leavesTheTablePausedAndIsTriedLessAndLessOften() throws Exception {
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        ((Logger) LoggerFactory.getLogger(SchemaWatch.class)).addAppender(logged);
+        try {
+            pair.standby.execute("app", "alter table t add constraint small check (v < 1000)");
+            pair.master.execute("app", "alter table t alter column v type bigint");
+            String fix = "ALTER TABLE public.t ALTER COLUMN v TYPE bigint";
+            awaitPaused("t", "public.t: column v is bigint on master, integer on standby: " + fix + " on the standby");
+            pair.master.execute("app", "update t set v = 5000 where id = 1");
+
+            pair.standby.execute("app", fix);
+            String refused = "public.t: new row for relation \"t\" violates check constraint \"small\"";
+            awaitPaused("t", refused);
+            eventually(() -> copyFailures(logged).size() >= 2);
+            assertThat(copyFailures(logged)).containsExactly(
+                    "public.t: still paused: the fresh copy failed (" + refused.substring(10) + "); next try in 10s",
+                    "public.t: still paused: the fresh copy failed (" + refused.substring(10) + "); next try in 20s");
+            assertOtherTablesKeepReplicating();
+
+            pair.standby.execute("app", "alter table t drop constraint small");
+            awaitResumed("t");
+            assertThat(copyFailures(logged)).hasSize(2);
+            assertAllEqualAfterTheLoad("select * from t order by id");
+        } finally {
+            ((Logger) LoggerFactory.getLogger(SchemaWatch.class)).detachAppender(logged);
+        }
+    }
+
+    private static List<String> copyFailures(ListAppender<ILoggingEvent> logged) {
+        return List.copyOf(logged.list).stream().map(ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.contains("fresh copy failed")).toList();
     }
 
     @Test
