@@ -183,7 +183,8 @@ final class SchemaWatch {
         try (Connection m = master.getConnection(); Connection s = standby.getConnection()) {
             Optional<Table> onMaster = TableCatalog.find(m, table)
                     .filter(t -> config.included(t.name().schema(), t.name().name()));
-            if (onMaster.isEmpty()) {
+            // Still missing on the standby: nothing to try (the periodic check keeps the reason current).
+            if (onMaster.isEmpty() || TableCatalog.find(s, table).isEmpty()) {
                 return;
             }
             Optional<SchemaMismatch> mismatch = StandbyTables.compare(m, s, table);

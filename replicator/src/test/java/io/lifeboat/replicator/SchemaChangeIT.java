@@ -202,7 +202,7 @@ class SchemaChangeIT {
             ReplicationStatus status = StatusReader.read(config(), m, s);
             assertThat(status.tables()).filteredOn(row -> row.table().equals("public.fresh"))
                     .singleElement().satisfies(row -> {
-                        assertThat(row.state()).isEqualTo("paused");
+                        assertThat(row.state()).isEqualTo("not replicated");
                         assertThat(row.rows()).isEqualTo(-1);
                     });
         }

@@ -86,15 +86,15 @@ public final class StatusReader {
                 .forEach((table, reason) -> unreplicated.put(table.toString(), reason));
         unreplicated.keySet().removeAll(paused.keySet());
         unreplicated.values().forEach(warnings::add);
-        for (Table table : selection.pushdelta()) {
+        java.util.Set<Table> streamed = java.util.Set.copyOf(selection.pushdelta());
+        for (Table table : selection.all()) {
             String name = table.name().toString();
-            tables.add(new TableStatus(name, "pushdelta", paused.containsKey(name) ? "paused"
-                    : unreplicated.containsKey(name) ? "not replicated" : "streaming", rows(standby, table)));
-        }
-        for (Table table : selection.fullcopy()) {
-            String name = table.name().toString();
-            tables.add(new TableStatus(name, "fullcopy", paused.containsKey(name) ? "paused"
-                    : unreplicated.containsKey(name) ? "not replicated" : "copied", rows(standby, table)));
+            long rows = rows(standby, table);
+            boolean pushdelta = streamed.contains(table);
+            // A paused table the standby does not have was never replicated: say so, not "paused".
+            String state = unreplicated.containsKey(name) || (paused.containsKey(name) && rows < 0) ? "not replicated"
+                    : paused.containsKey(name) ? "paused" : pushdelta ? "streaming" : "copied";
+            tables.add(new TableStatus(name, pushdelta ? "pushdelta" : "fullcopy", state, rows));
         }
         Health health = !critical.isEmpty() ? Health.CRITICAL : !warnings.isEmpty() ? Health.WARNING : Health.HEALTHY;
         List<String> problems = new ArrayList<>(critical);
