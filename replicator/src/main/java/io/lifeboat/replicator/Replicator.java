@@ -142,7 +142,7 @@ public final class Replicator {
                         TimeUnit.MILLISECONDS);
                 scheduler.scheduleWithFixedDelay(this::watchSlot, 5, SLOT_CHECK_INTERVAL.toSeconds(), TimeUnit.SECONDS);
                 long every = config.fullcopyInterval().toMillis();
-                scheduler.scheduleWithFixedDelay(() -> fullcopy(schema.unpaused(paused)), every, every,
+                scheduler.scheduleWithFixedDelay(() -> schema.fullcopyRound(paused), every, every,
                         TimeUnit.MILLISECONDS);
                 long watch = SchemaWatch.INTERVAL.toMillis();
                 scheduler.scheduleWithFixedDelay(() -> schema.check(applier, paused), watch, watch, TimeUnit.MILLISECONDS);
@@ -278,6 +278,7 @@ public final class Replicator {
                         selection.all().stream().filter(t -> !paused.contains(t.name())).toList(), config.slot(), m, s);
                 log.info("initial sync: {} tables, {} rows in {} ms; streaming from {}", result.tables(),
                         result.rows(), result.millis(), result.position());
+                schema.refused(paused, result.refused());
             } else {
                 // Tables new to the publication stream from now on; their existing rows come from a copy taken
                 // after they joined it, so the two overlap rather than leave a gap.
@@ -287,7 +288,7 @@ public final class Replicator {
                         .toList();
                 if (!added.isEmpty()) {
                     log.info("new tables to replicate: {}; copying them", added.stream().map(Table::name).toList());
-                    FullcopyRound.run(added, master, standby);
+                    schema.copyEach(added, paused);
                 }
             }
             return selection;

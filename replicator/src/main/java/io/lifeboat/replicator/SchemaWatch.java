@@ -5,6 +5,7 @@ import io.lifeboat.core.config.ReplicationConfig;
 import io.lifeboat.replicator.apply.Applier;
 import io.lifeboat.replicator.apply.PausedTables;
 import io.lifeboat.replicator.apply.SchemaDriftException;
+import io.lifeboat.replicator.fullcopy.CopyRefusal;
 import io.lifeboat.replicator.fullcopy.FullcopyRound;
 import io.lifeboat.replicator.schema.SchemaMismatch;
 import io.lifeboat.replicator.schema.Table;
@@ -25,7 +26,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
-import org.postgresql.util.PSQLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,10 +82,46 @@ final class SchemaWatch {
         current = selection;
     }
 
-    /** The tables a scheduled fullcopy round copies: the master's current fullcopy tables that are not paused. */
-    TableSelection unpaused(PausedTables paused) {
-        return new TableSelection(List.of(),
-                current.fullcopy().stream().filter(t -> !paused.contains(t.name())).toList());
+    /**
+     * Copies each of {@code tables} on its own, as the master has it now; a table a server refuses for its own sake
+     * is paused with that server's message, and the others are copied all the same.
+     *
+     * @throws SQLException a failure that is not one table's (the connection), after the tables before it
+     */
+    void copyEach(List<Table> tables, PausedTables paused) throws SQLException {
+        for (Table table : tables) {
+            try {
+                FullcopyRound.run(List.of(table), master, standby);
+            } catch (SQLException | RuntimeException e) {
+                if (!CopyRefusal.test(e)) {
+                    throw e;
+                }
+                refused(paused, Map.of(table.name(), CopyRefusal.message(e)));
+            }
+        }
+    }
+
+    /** Pauses each table a server refused to copy, with its message; a copy of its own is tried later. */
+    void refused(PausedTables paused, Map<TableName, String> refused) throws SQLException {
+        if (refused.isEmpty()) {
+            return;
+        }
+        try (Connection s = standby.getConnection()) {
+            for (Map.Entry<TableName, String> entry : refused.entrySet()) {
+                pause(s, paused, entry.getKey(), entry.getKey() + ": " + entry.getValue());
+                retries.put(entry.getKey(), Retry.first());
+            }
+        }
+    }
+
+    /** One scheduled fullcopy round: the master's current fullcopy tables that are not paused, each on its own. */
+    void fullcopyRound(PausedTables paused) {
+        try {
+            copyEach(current.fullcopy().stream().filter(t -> !paused.contains(t.name())).toList(), paused);
+        } catch (SQLException | RuntimeException e) {
+            log.warn("fullcopy failed, next try in {}: {}", HumanDuration.format(config.fullcopyInterval()),
+                    CopyRefusal.message(e));
+        }
     }
 
     /**
@@ -100,10 +136,10 @@ final class SchemaWatch {
         try (Connection m = master.getConnection(); Connection s = standby.getConnection()) {
             TableSelection selection = TableSelection.of(TableCatalog.read(m), config).withHeartbeat();
             reconcile(m, s, selection, paused, applier);
-            publish(m, s, selection, paused);
+            publish(m, selection, paused);
             current = selection;
         } catch (SQLException | RuntimeException e) {
-            log.warn("cannot compare the master's tables with the standby's: {}", firstLine(e));
+            log.warn("cannot compare the master's tables with the standby's: {}", CopyRefusal.message(e));
         } finally {
             turn.unlock();
         }
@@ -130,8 +166,7 @@ final class SchemaWatch {
         }
     }
 
-    private void publish(Connection m, Connection s, TableSelection selection, PausedTables paused)
-            throws SQLException {
+    private void publish(Connection m, TableSelection selection, PausedTables paused) throws SQLException {
         Set<TableName> published = Set.copyOf(Publication.published(m, config.publication()));
         List<Table> wanted = selection.pushdelta();
         if (published.equals(Set.copyOf(wanted.stream().map(Table::name).toList()))) {
@@ -142,18 +177,12 @@ final class SchemaWatch {
         published.stream().filter(t -> !stays.contains(t)).sorted().forEach(table -> log.warn(
                 "{}: no longer streamed (no primary key on master, or not included): copied whole every {}", table,
                 HumanDuration.format(config.fullcopyInterval())));
-        for (Table table : wanted) {
-            if (published.contains(table.name()) || table.equals(Heartbeat.TABLE) || paused.contains(table.name())) {
-                continue;
-            }
-            // Published first, copied after: the copy's snapshot holds every change the stream began after.
-            try {
-                long rows = FullcopyRound.run(List.of(table), master, standby);
-                log.info("{}: new to replicate; published, copied ({} rows) and streaming", table.name(), rows);
-            } catch (SQLException | RuntimeException e) {
-                pause(s, paused, table.name(), table.name() + ": cannot copy it (" + firstLine(e) + ")");
-                retries.put(table.name(), Retry.first());
-            }
+        // Published first, copied after: the copy's snapshot holds every change the stream began after.
+        List<Table> added = wanted.stream().filter(t -> !published.contains(t.name()) && !t.equals(Heartbeat.TABLE)
+                && !paused.contains(t.name())).toList();
+        if (!added.isEmpty()) {
+            log.info("new tables to replicate: {}; published, copying them", added.stream().map(Table::name).toList());
+            copyEach(added, paused);
         }
     }
 
@@ -211,13 +240,12 @@ final class SchemaWatch {
             } catch (SQLException | RuntimeException e) {
                 Retry next = retries.containsKey(table) ? retries.get(table).next() : Retry.first();
                 retries.put(table, next);
-                String failure = table + ": " + firstLine(e);
-                paused.pause(s, table, failure);
-                log.warn("{}: still paused: the fresh copy failed ({}); next try in {}", table, firstLine(e),
+                paused.pause(s, table, table + ": " + CopyRefusal.message(e));
+                log.warn("{}: still paused: the fresh copy failed ({}); next try in {}", table, CopyRefusal.message(e),
                         HumanDuration.format(next.delay()));
             }
         } catch (SQLException | RuntimeException e) {
-            log.warn("{}: cannot check whether it can resume: {}", table, firstLine(e));
+            log.warn("{}: cannot check whether it can resume: {}", table, CopyRefusal.message(e));
         }
     }
 
@@ -251,7 +279,7 @@ final class SchemaWatch {
             retries.put(table, Retry.first());
         } catch (SQLException e) {
             throw new io.lifeboat.core.error.LifeboatException("cannot handle " + drift.getMessage() + " ("
-                    + firstLine(e) + ")", e);
+                    + CopyRefusal.message(e) + ")", e);
         }
     }
 
@@ -276,15 +304,5 @@ final class SchemaWatch {
         }
         paused.pause(s, table, reason);
         log.error("{}; the table is paused, the others go on", reason);
-    }
-
-    /** The server's own message for a refusal ({@code new row ... violates ...}), else the exception's first line. */
-    private static String firstLine(Throwable e) {
-        if (e instanceof PSQLException sql && sql.getServerErrorMessage() != null
-                && sql.getServerErrorMessage().getMessage() != null) {
-            return sql.getServerErrorMessage().getMessage();
-        }
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return message.lines().findFirst().orElse("").strip();
     }
 }

@@ -232,19 +232,29 @@ class SchemaChangeIT {
     }
 
     @Test
-    void aTableMissingOnTheStandbyAtTheFirstStart_isPausedAndEveryOtherTableReplicates() throws Exception {
+    void tablesMissingOrRefusedOnTheStandbyAtTheFirstStart_arePausedAndEveryOtherTableReplicates() throws Exception {
+        awaitEqual("select * from d order by id");
         replication.close();
         pair.master.execute("select pg_drop_replication_slot('lifeboat')");
         pair.master.execute("app", "create table only_master (id int primary key, v text);"
-                + " insert into only_master values (1, 'one'); update t set v = 0 where id <= 100");
+                + " insert into only_master values (1, 'one'); update t set v = 0 where id <= 100;"
+                + " update d set a = 'changed' where id <= 5");
+        pair.standby.execute("app", "alter table d add constraint not_b7 check (b <> 'b7') not valid");
+        List<String> standbyD = ClusterPair.rows(pair.standby, "select * from d order by id");
         startReplication();
         String fix = "CREATE TABLE public.only_master (id integer NOT NULL, v text, PRIMARY KEY (id))";
         awaitPaused("only_master", "public.only_master: table missing on standby: " + fix + " on the standby");
+        awaitPaused("d", "public.d: new row for relation \"d\" violates check constraint \"not_b7\"");
+        assertThat(ClusterPair.rows(pair.standby, "select * from d order by id"))
+                .as("the refused copy left the standby's table as it was").isEqualTo(standbyD);
         awaitEqual("select * from t order by id");
         assertOtherTablesKeepReplicating();
-        pair.standby.execute("app", fix);
+
+        pair.standby.execute("app", fix + "; alter table d drop constraint not_b7");
         awaitResumed("only_master");
-        pair.master.execute("app", "insert into only_master values (2, 'two')");
+        awaitResumed("d");
+        pair.master.execute("app", "insert into only_master values (2, 'two'); insert into d values (51, 'x', 'y')");
+        awaitEqual("select * from d order by id");
         assertAllEqualAfterTheLoad("select * from only_master order by id");
     }
 
