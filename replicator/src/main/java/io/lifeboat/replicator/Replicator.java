@@ -10,7 +10,6 @@ import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.replicator.apply.AppliedPosition;
 import io.lifeboat.replicator.apply.Applier;
 import io.lifeboat.replicator.apply.ApplyProgress;
-import io.lifeboat.replicator.apply.DriftRepair;
 import io.lifeboat.replicator.apply.PausedTables;
 import io.lifeboat.replicator.apply.SchemaDriftException;
 import io.lifeboat.replicator.engine.ChangeCapture;
@@ -24,7 +23,6 @@ import io.lifeboat.replicator.setup.Heartbeat;
 import io.lifeboat.replicator.setup.MasterPrerequisites;
 import io.lifeboat.replicator.setup.Publication;
 import io.lifeboat.replicator.setup.ReplicationSlot;
-import io.lifeboat.replicator.setup.StandbyTables;
 import io.lifeboat.replicator.setup.TableSelection;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -63,12 +61,14 @@ public final class Replicator {
     private volatile Instant interruptedSince;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final SequenceSync sequences = new SequenceSync();
+    private final SchemaWatch schema;
 
     public Replicator(ConnectionConfig masterConfig, ReplicationConfig config, DataSource master, DataSource standby) {
         this.masterConfig = masterConfig;
         this.config = config;
         this.master = master;
         this.standby = standby;
+        this.schema = new SchemaWatch(config, master, standby);
     }
 
     /** Runs {@link #run()} on a thread of its own. */
@@ -156,7 +156,7 @@ public final class Replicator {
                     (failure, connection) -> handleDrift(failure, connection, applierRef[0], paused));
             applierRef[0] = applier;
             lastApplied = applier.applied();
-            ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, runnable -> {
+            ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(3, runnable -> {
                 Thread thread = new Thread(runnable, "lifeboat-schedule");
                 thread.setDaemon(true);
                 return thread;
@@ -173,10 +173,11 @@ public final class Replicator {
                 scheduler.scheduleWithFixedDelay(this::syncSequences, 0, SEQUENCE_INTERVAL.toMillis(),
                         TimeUnit.MILLISECONDS);
                 scheduler.scheduleWithFixedDelay(this::watchSlot, 5, SLOT_CHECK_INTERVAL.toSeconds(), TimeUnit.SECONDS);
-                if (!selection.fullcopy().isEmpty()) {
-                    long every = config.fullcopyInterval().toMillis();
-                    scheduler.scheduleWithFixedDelay(() -> fullcopy(selection), every, every, TimeUnit.MILLISECONDS);
-                }
+                long every = config.fullcopyInterval().toMillis();
+                scheduler.scheduleWithFixedDelay(() -> schema.fullcopyRound(paused), every, every,
+                        TimeUnit.MILLISECONDS);
+                long watch = SchemaWatch.INTERVAL.toMillis();
+                scheduler.scheduleWithFixedDelay(() -> schema.check(applier, paused), watch, watch, TimeUnit.MILLISECONDS);
                 while (!stopRequested.await(200, TimeUnit.MILLISECONDS)) {
                     lastApplied = applier.applied();
                     if (capture.awaitStop(Duration.ZERO)) {
@@ -264,51 +265,22 @@ public final class Replicator {
         }
     }
 
+    /**
+     * The standby refused a change of one table: the standby gets the columns it can take (in the applier's own
+     * transaction), or that table pauses with the fix (when the two definitions differ) or the standby's message,
+     * and the other tables go on.
+     */
     private void handleDrift(SchemaDriftException drift, Connection applyConnection, Applier applier,
                              PausedTables paused) {
-        try (Connection m = master.getConnection(); Connection s = standby.getConnection()) {
-            if (DriftRepair.tryRepair(drift, m, applyConnection)) {
-                applier.forgetTables();
-                return;
-            }
-            paused.pause(s, drift.table(), drift.getMessage());
-            log.error("{}; the table is paused, other tables go on", drift.getMessage());
-        } catch (SQLException e) {
-            throw new LifeboatException("cannot handle " + drift.getMessage() + " (" + e.getMessage() + ")", e);
-        }
+        schema.handle(drift, applyConnection, applier, paused);
     }
 
     /**
-     * Resumes each paused table whose standby schema fits again: first resume (so the stream applies its changes
-     * again), then copy it whole from a fresh snapshot, which holds every change passed over while it was paused.
+     * Resumes each paused table whose standby definition fits again, from a fresh copy; one whose copy fails again
+     * waits longer each time.
      */
     private void resumeFixed(Applier applier, PausedTables paused) {
-        for (var table : paused.all().keySet()) {
-            try (Connection m = master.getConnection(); Connection s = standby.getConnection()) {
-                var onMaster = TableCatalog.find(m, table);
-                if (onMaster.isEmpty()) {
-                    continue;
-                }
-                try {
-                    StandbyTables.check(s, java.util.List.of(onMaster.get()));
-                } catch (LifeboatException stillDrifted) {
-                    continue;
-                }
-                String reason = paused.all().get(table);
-                paused.resume(s, table);
-                applier.forgetTables();
-                try {
-                    FullcopyRound.run(java.util.List.of(onMaster.get()), master, standby);
-                } catch (SQLException | RuntimeException copyFailed) {
-                    // Still refused: paused again, so the stream does not apply changes on top of a stale copy.
-                    paused.pause(s, table, reason);
-                    throw copyFailed;
-                }
-                log.warn("{}: standby schema fixed; table copied again and resumed", table);
-            } catch (SQLException | RuntimeException e) {
-                log.warn("{}: cannot resume yet: {}", table, e.getMessage());
-            }
-        }
+        schema.resumeFixed(applier, paused);
     }
 
     private void syncSequences() {
@@ -339,14 +311,18 @@ public final class Replicator {
         }
     }
 
-    /** Everything before streaming: checks, publication, slot, and the initial copy when the slot is new. */
+    /**
+     * Everything before streaming: checks, publication, slot, and the initial copy when the slot is new. A table
+     * that does not fit the standby (missing there, different columns or key) never stops the start: it is paused
+     * with the fix and the others are replicated.
+     */
     public TableSelection prepare() throws SQLException {
         try (Connection m = master.getConnection(); Connection s = standby.getConnection()) {
             MasterPrerequisites.check(m, config.slot());
             Heartbeat.ensure(m);
             TableSelection selection = TableSelection.of(TableCatalog.read(m), config).withHeartbeat();
             PausedTables paused = PausedTables.load(s);
-            StandbyTables.check(s, selection.all().stream().filter(t -> !paused.contains(t.name())).toList());
+            schema.prepare(m, s, selection, paused);
             List<TableName> publishedBefore = Publication.published(m, config.publication());
             Publication.ensure(m, config.publication(), selection.pushdelta());
             Optional<ReplicationSlot.SlotState> slot = ReplicationSlot.state(m, config.slot());
@@ -363,19 +339,24 @@ public final class Replicator {
                 slot = Optional.empty();
             }
             if (slot.isEmpty()) {
+                // Paused tables are copied when they resume, from a snapshot of their own.
                 ReplicationSlot.ExportedSnapshot snapshot =
                         ReplicationSlot.createExportingSnapshot(masterConfig, config.slot());
-                InitialSync.Result result = InitialSync.run(snapshot, selection.all(), config.slot(), m, s);
+                InitialSync.Result result = InitialSync.run(snapshot,
+                        selection.all().stream().filter(t -> !paused.contains(t.name())).toList(), config.slot(), m, s);
                 log.info("initial sync: {} tables, {} rows in {} ms; streaming from {}", result.tables(),
                         result.rows(), result.millis(), result.position());
+                schema.refused(paused, result.refused());
             } else {
                 // Tables new to the publication stream from now on; their existing rows come from a copy taken
                 // after they joined it, so the two overlap rather than leave a gap.
                 List<Table> added = selection.pushdelta().stream()
-                        .filter(t -> !publishedBefore.contains(t.name()) && !t.equals(Heartbeat.TABLE)).toList();
+                        .filter(t -> !publishedBefore.contains(t.name()) && !t.equals(Heartbeat.TABLE)
+                                && !paused.contains(t.name()))
+                        .toList();
                 if (!added.isEmpty()) {
                     log.info("new tables to replicate: {}; copying them", added.stream().map(Table::name).toList());
-                    FullcopyRound.run(added, master, standby);
+                    schema.copyEach(added, paused);
                 }
             }
             return selection;

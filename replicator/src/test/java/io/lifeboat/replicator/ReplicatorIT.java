@@ -153,7 +153,8 @@ class ReplicatorIT {
         eventually(Duration.ofSeconds(30), () -> ClusterPair.rows(pair.standby,
                 "select count(*) from lifeboat.paused_table").equals(List.of("1")));
         assertThat(ClusterPair.rows(pair.standby, "select table_name, reason from lifeboat.paused_table"))
-                .containsExactly("public.lines|public.lines: schema drift: column qty missing on standby");
+                .containsExactly("public.lines|public.lines: column qty missing on standby: ALTER TABLE public.lines"
+                        + " ADD COLUMN qty integer DEFAULT 1 NOT NULL on the standby");
         assertThat(ClusterPair.rows(pair.standby, "select count(*) from lines")).containsExactly("0");
 
         // The operator fixes the standby: the table is copied again and resumes, nothing lost.

@@ -56,6 +56,8 @@ public final class Applier {
     private final Map<TableName, TableShape> shapes = new ConcurrentHashMap<>();
     private Lsn applied;
     private Large large;
+    // Tables whose changes may lack standby columns: the master has them too, added after those changes.
+    private final Set<TableName> columnsAddedSince = ConcurrentHashMap.newKeySet();
 
     /** @param standby a connection used by this applier alone */
     public Applier(String slot, Connection standby, int maxRowsPerStatement) throws SQLException {
@@ -335,6 +337,14 @@ public final class Applier {
         return rows;
     }
 
+    /**
+     * Changes of {@code table} written before a column was added on the master arrive without it; the master and
+     * standby agree on the table now, so such rows are applied without it instead of counting as drift.
+     */
+    public void allowColumnsAbsentFromChanges(TableName table) {
+        columnsAddedSince.add(table);
+    }
+
     /** Forgets what it knows of the standby's tables, after DDL there. */
     public void forgetTables() {
         shapes.clear();
@@ -348,7 +358,8 @@ public final class Applier {
                 throw SchemaDriftException.columnMissing(table, column);
             }
         }
-        if (run.shape() == ChangeRun.Shape.UPSERT && run.columns().size() < shape.columns.size()) {
+        if (run.shape() == ChangeRun.Shape.UPSERT && run.columns().size() < shape.columns.size()
+                && !columnsAddedSince.contains(table)) {
             // Whole rows without a column the standby writes: dropped on the master, kept stale here otherwise.
             for (String column : shape.columns.keySet()) {
                 if (!run.columns().contains(column)) {

@@ -3,18 +3,23 @@ package io.lifeboat.replicator.fullcopy;
 import io.lifeboat.core.db.Lsn;
 import io.lifeboat.replicator.apply.AppliedPosition;
 import io.lifeboat.replicator.schema.Table;
+import io.lifeboat.replicator.schema.TableName;
 import io.lifeboat.replicator.setup.ReplicationSlot.ExportedSnapshot;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Copies every replicated table in the snapshot a new slot exported, and records the slot's start point, all in one
  * standby transaction. Streaming then starts at exactly that point: no row lost, none doubled, while the master
- * keeps taking writes.
+ * keeps taking writes. A table a server refuses for its own sake ({@link CopyRefusal}) is rolled back alone and
+ * reported, so one table never stops the others; the caller pauses it until a copy of its own succeeds.
  */
 public final class InitialSync {
     private static final Logger log = LoggerFactory.getLogger(InitialSync.class);
@@ -37,12 +42,33 @@ public final class InitialSync {
             }
             // The import holds the snapshot from here on; the slot's connection is no longer needed.
             snapshot.close();
-            long rows = copyAll(tables, master, standby);
+            lockAll(tables, standby);
+            long rows = 0;
+            Map<TableName, String> refused = new LinkedHashMap<>();
+            for (Table table : tables) {
+                // Savepoints on both sides: a refused table is undone alone, and the master keeps its snapshot.
+                Savepoint masterBefore = master.setSavepoint();
+                Savepoint standbyBefore = standby.setSavepoint();
+                try {
+                    long copied = TableCopier.replace(table, master, standby);
+                    master.releaseSavepoint(masterBefore);
+                    standby.releaseSavepoint(standbyBefore);
+                    log.info("initial sync: {} copied ({} rows)", table.name(), copied);
+                    rows += copied;
+                } catch (SQLException | RuntimeException e) {
+                    if (!CopyRefusal.test(e)) {
+                        throw e;
+                    }
+                    master.rollback(masterBefore);
+                    standby.rollback(standbyBefore);
+                    refused.put(table.name(), CopyRefusal.message(e));
+                }
+            }
             AppliedPosition.reset(standby, slot, snapshot.consistentPoint());
             standby.commit();
             master.commit();
-            result = new Result(tables.size(), rows, snapshot.consistentPoint(),
-                    (System.nanoTime() - start) / 1_000_000);
+            result = new Result(tables.size() - refused.size(), rows, snapshot.consistentPoint(),
+                    (System.nanoTime() - start) / 1_000_000, Map.copyOf(refused));
         } catch (SQLException | RuntimeException e) {
             AfterFailure.run(e, standby::rollback, master::rollback, () -> master.setAutoCommit(true),
                     () -> standby.setAutoCommit(true));
@@ -54,31 +80,29 @@ public final class InitialSync {
     }
 
     /**
-     * Copies every table in one standby transaction, its locks taken up front. Should the deadlock detector still
-     * pick this transaction, it starts over: the master's transaction holds the same snapshot throughout.
+     * Takes every table's standby lock up front, so a reader never deadlocks with the copy. Should the deadlock
+     * detector still pick this transaction (after waiting in line), it starts over: nothing is copied yet.
      */
-    private static long copyAll(List<Table> tables, Connection master, Connection standby) throws SQLException {
+    private static void lockAll(List<Table> tables, Connection standby) throws SQLException {
         for (int attempt = 1; ; attempt++) {
             try {
                 StandbyLocks.lockAll(standby, tables.stream().map(Table::name).toList());
-                long rows = 0;
-                for (Table table : tables) {
-                    long copied = TableCopier.replace(table, master, standby);
-                    log.info("initial sync: {} copied ({} rows)", table.name(), copied);
-                    rows += copied;
-                }
-                return rows;
+                return;
             } catch (SQLException e) {
                 if (!StandbyLocks.isDeadlock(e) || attempt >= MAX_ATTEMPTS) {
                     throw e;
                 }
                 standby.rollback();
-                log.warn("initial sync was chosen as a deadlock victim on the standby; copying again");
+                log.warn("initial sync was chosen as a deadlock victim on the standby; locking again");
             }
         }
     }
 
-    /** What one initial sync copied, and the master point the standby now holds. */
-    public record Result(int tables, long rows, Lsn position, long millis) {
+    /**
+     * What one initial sync copied, and the master point the standby now holds.
+     *
+     * @param refused the tables not copied, with the server's message
+     */
+    public record Result(int tables, long rows, Lsn position, long millis, Map<TableName, String> refused) {
     }
 }

@@ -6,6 +6,8 @@ import io.lifeboat.core.config.ReplicationConfig;
 import io.lifeboat.core.db.TransientFailure;
 import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.replicator.schema.Table;
+import io.lifeboat.replicator.setup.Publication;
+import io.lifeboat.replicator.setup.StandbyTables;
 import io.lifeboat.replicator.setup.TableSelection;
 import io.lifeboat.replicator.status.ReplicationStatus.Health;
 import io.lifeboat.replicator.status.ReplicationStatus.TableStatus;
@@ -45,7 +47,8 @@ public final class StatusReader {
         MasterSide masterSide = MasterSide.read(master, config);
         StandbySide standbySide = StandbySide.read(standby, config, Optional.of(masterSide.selection()));
         return assemble(config, new Read<>(Optional.of(masterSide), Optional.empty()),
-                new Read<>(Optional.of(standbySide), Optional.empty()));
+                new Read<>(Optional.of(standbySide), Optional.empty()),
+                unreplicated(config, masterSide, master, standby));
     }
 
     /**
@@ -57,11 +60,19 @@ public final class StatusReader {
         Optional<TableSelection> selection = masterSide.value().map(MasterSide::selection);
         Read<StandbySide> standbySide = attempt("standby", standby,
                 connection -> StandbySide.read(connection, config, selection));
-        return assemble(config, masterSide, standbySide);
+        Map<String, String> unreplicated = Map.of();
+        if (masterSide.value().isPresent() && standbySide.value().isPresent()) {
+            try (Connection m = master.connect(); Connection s = standby.connect()) {
+                unreplicated = unreplicated(config, masterSide.value().get(), m, s);
+            } catch (SQLException | RuntimeException e) {
+                // Either server went away between the reads: the sides read already say what they can.
+            }
+        }
+        return assemble(config, masterSide, standbySide, unreplicated);
     }
 
     private static ReplicationStatus assemble(ReplicationConfig config, Read<MasterSide> masterRead,
-                                              Read<StandbySide> standbyRead) {
+                                              Read<StandbySide> standbyRead, Map<String, String> unreplicated) {
         List<String> warnings = new ArrayList<>();
         List<String> critical = new ArrayList<>();
         masterRead.failure().ifPresent(failure -> critical.add("master unreachable: " + failure));
@@ -75,6 +86,11 @@ public final class StatusReader {
                 critical.add("the standby has no applied position: the initial sync has not completed");
             }
             warnings.addAll(s.pausedProblems());
+            unreplicated.forEach((table, reason) -> {
+                if (!s.paused().containsKey(table)) {
+                    warnings.add(reason);
+                }
+            });
         });
         // The heartbeat's age is the lag only while the master writes heartbeats; with the master gone it measures
         // the outage, which the at-risk line says instead.
@@ -94,8 +110,21 @@ public final class StatusReader {
                 standby.flatMap(StandbySide::applied), standby.flatMap(StandbySide::appliedAt),
                 standby.flatMap(StandbySide::heartbeatAt), standby.flatMap(StandbySide::heartbeatAge), lag,
                 master.map(MasterSide::position), master.flatMap(MasterSide::slot),
-                standby.flatMap(StandbySide::inProgress), tables(master, standby),
+                standby.flatMap(StandbySide::inProgress), tables(master, standby, unreplicated),
                 standby.flatMap(StandbySide::lastValidation));
+    }
+
+    /**
+     * Tables sync run has not paused (it is not running, or has not looked yet) that it cannot replicate, with the
+     * fix: missing or different on the standby, or not in the publication yet.
+     */
+    private static Map<String, String> unreplicated(ReplicationConfig config, MasterSide masterSide, Connection master,
+                                                    Connection standby) throws SQLException {
+        Map<String, String> unreplicated = new java.util.HashMap<>();
+        StandbyTables.unreplicated(master, standby, masterSide.selection(), masterSide.slot().isPresent()
+                ? Optional.of(Publication.published(master, config.publication())) : Optional.empty())
+                .forEach((table, reason) -> unreplicated.put(table.toString(), reason));
+        return unreplicated;
     }
 
     private static void slotProblems(ReplicationConfig config, MasterSide master, List<String> warnings,
@@ -121,7 +150,8 @@ public final class StatusReader {
      * unreachable it is the standby's own (state {@code unknown} unless paused); with the standby unreachable the
      * rows are unknown.
      */
-    private static List<TableStatus> tables(Optional<MasterSide> master, Optional<StandbySide> standby) {
+    private static List<TableStatus> tables(Optional<MasterSide> master, Optional<StandbySide> standby,
+                                            Map<String, String> unreplicated) {
         TableSelection selection = master.map(MasterSide::selection)
                 .or(() -> standby.map(StandbySide::ownSelection)).orElse(new TableSelection(List.of(), List.of()));
         Map<String, String> paused = standby.map(StandbySide::paused).orElse(Map.of());
@@ -130,12 +160,16 @@ public final class StatusReader {
         List<TableStatus> tables = new ArrayList<>();
         for (Table table : selection.pushdelta()) {
             String name = table.name().toString();
-            tables.add(new TableStatus(name, "pushdelta", paused.containsKey(name) ? "paused" : streaming,
-                    rows(standby, name)));
+            long rows = rows(standby, name);
+            tables.add(new TableStatus(name, "pushdelta", unreplicated.containsKey(name)
+                    || paused.containsKey(name) && rows < 0 ? "not replicated"
+                    : paused.containsKey(name) ? "paused" : streaming, rows));
         }
         for (Table table : selection.fullcopy()) {
             String name = table.name().toString();
-            tables.add(new TableStatus(name, "fullcopy", copied, rows(standby, name)));
+            long rows = rows(standby, name);
+            tables.add(new TableStatus(name, "fullcopy", unreplicated.containsKey(name) ? "not replicated"
+                    : paused.containsKey(name) ? "paused" : copied, rows));
         }
         return tables;
     }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lifeboat.core.db.Lsn;
-import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.replicator.ClusterPair;
 import io.lifeboat.replicator.apply.AppliedPosition;
 import io.lifeboat.replicator.schema.Table;
@@ -66,7 +65,7 @@ class InitialSyncIT {
         try (Connection master = pair.master.connect("app"); Connection standby = pair.standby.connect("app")) {
             MasterPrerequisites.check(master, "lifeboat");
             List<Table> tables = TableCatalog.read(master);
-            StandbyTables.check(standby, tables);
+            assertThat(StandbyTables.compare(master, standby, tables)).isEmpty();
             Publication.ensure(master, "lifeboat", tables.stream().filter(Table::hasPrimaryKey).toList());
             ReplicationSlot.ExportedSnapshot snapshot =
                     ReplicationSlot.createExportingSnapshot(ClusterPair.config(pair.master), "lifeboat");
@@ -97,25 +96,6 @@ class InitialSyncIT {
             ReplicationSlot.drop(master, "lifeboat");
         }
         assertThat(result.position()).isNotEqualTo(Lsn.ZERO);
-    }
-
-    @Test
-    void missingTablesAndColumnsOnTheStandby_areAllNamed() throws SQLException {
-        pair.master.execute("app", "create table only_on_master (id int primary key);"
-                + " create table drifted (id int primary key, note text, qty numeric(10,2))");
-        pair.standby.execute("app", "create table drifted (id int primary key, qty numeric(12,2))");
-        try (Connection master = pair.master.connect("app"); Connection standby = pair.standby.connect("app")) {
-            List<Table> tables = TableCatalog.read(master);
-            assertThatThrownBy(() -> StandbyTables.check(standby, tables))
-                    .isInstanceOf(LifeboatException.class)
-                    .hasMessage("""
-                            public.drifted: column note missing on standby
-                            public.drifted: column qty is numeric(12,2) on standby but numeric(10,2) on master
-                            public.only_on_master: table missing on standby""");
-        } finally {
-            pair.master.execute("app", "drop table only_on_master; drop table drifted");
-            pair.standby.execute("app", "drop table drifted");
-        }
     }
 
     @Test
