@@ -156,8 +156,9 @@ cluster_ticks() { # cluster
                                 t += f[12] + f[13]; if (FILENAME == "/proc/" pm "/stat") t += f[14] + f[15] }
                      END { print t }' "/proc/$pm/stat" $kids 2>/dev/null
 }
-# Java thread names by native id (jcmd Thread.print lists JVM-internal threads too); digits become N, so that
-# pools and GC workers add up under one name. Falls back to the kernel's 15-character comm.
+# Java thread names by native id (jcmd Thread.print lists JVM-internal threads too). GC and compiler workers add up
+# under one name (#N, CompilerThreadN); pools keep their numbers, since the engine's polling thread (which runs
+# Lifeboat's consumer and apply) and its record pool are both pool-N-thread-1. Falls back to the kernel's comm.
 thread_names() { # pid -> "tid name" lines
     local pid=$1 hex name
     for t in /proc/"$pid"/task/*; do printf '%s %s\n' "${t##*/}" "$(cat "$t/comm" 2>/dev/null)"; done
@@ -173,7 +174,7 @@ thread_cpu_per_row() { # before-file after-file names-file rows
         FILENAME == ARGV[1] { before[$1] = $2; next }
         FILENAME == ARGV[2] { after[$1] = $2; next }
         { tid = $1; $1 = ""; n = substr($0, 2)
-          gsub(/#[0-9]+/, "#N", n); gsub(/-[0-9]+-/, "-N-", n); gsub(/[0-9]+$/, "N", n); gsub(/[^A-Za-z0-9]+/, "_", n)
+          gsub(/#[0-9]+/, "#N", n); gsub(/CompilerThread[0-9]+/, "CompilerThreadN", n); gsub(/[^A-Za-z0-9]+/, "_", n)
           name[tid] = n }
         END {
             for (t in after) { g = (t in name) ? name[t] : "unknown"; d = after[t] - before[t]; sum[g] += d; total += d }
