@@ -122,7 +122,7 @@ cleanup() {
 # builds calls it once per build, with that build's launcher and a directory name of its own.
 copy_lifeboat() { # config file [launcher [directory name under $TMP]]
     local launcher=${2:-$LAUNCHER} dir="$TMP/${3:-lifeboat}" rc=0
-    "$launcher" -c "$1" config check >"$TMP/config-check.log" 2>&1 || rc=$?
+    env -u LIFEBOAT_JAR "$launcher" -c "$1" config check >"$TMP/config-check.log" 2>&1 || rc=$?
     (( rc <= 1 )) || die "lifeboat config check failed: $(cat "$TMP/config-check.log")"
     mkdir "$dir"
     cp -a "$(dirname "$launcher")/cli/target/lifeboat.jar" "$(dirname "$launcher")/cli/target/lib" "$launcher" \
