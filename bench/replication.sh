@@ -143,18 +143,17 @@ standby_of() { if [[ $1 == native ]]; then echo N; else echo "${V_CLUSTER[$1]}";
 # "tid ticks" for every thread of a process (utime + stime; the fields after the command name, which may hold
 # spaces and parentheses).
 thread_ticks() { # pid
-    awk 'FNR == 1 { line = $0; sub(/^.*\) /, "", line); split(line, f, " "); split(FILENAME, p, "/");
-                    print p[5], f[12] + f[13] }' /proc/"$1"/task/*/stat 2>/dev/null || true
+    { cat /proc/"$1"/task/*/stat 2>/dev/null || true; } \
+        | awk '{ tid = $1; sub(/^.*\) /, ""); print tid, $12 + $13 }'
 }
-# Ticks of a whole cluster so far: the postmaster, its live children, and the children it has reaped.
+# Ticks of a whole cluster so far: the postmaster, its live children, and the children it has reaped. A child
+# may exit between the listing and the reading: cat skips it (its time is then in the postmaster's cutime).
 cluster_ticks() { # cluster
-    local pm kids
+    local pm
     pm=$(head -1 "$TMP/$1/data/postmaster.pid")
-    kids=$(pgrep -P "$pm" | sed 's|.*|/proc/&/stat|' | tr '\n' ' ')
-    # shellcheck disable=SC2086
-    awk -v pm="$pm" 'FNR == 1 { line = $0; sub(/^.*\) /, "", line); split(line, f, " ");
-                                t += f[12] + f[13]; if (FILENAME == "/proc/" pm "/stat") t += f[14] + f[15] }
-                     END { print t }' "/proc/$pm/stat" $kids 2>/dev/null
+    # shellcheck disable=SC2046
+    { cat "/proc/$pm/stat" $(pgrep -P "$pm" | sed 's|.*|/proc/&/stat|') 2>/dev/null || true; } \
+        | awk -v pm="$pm" '{ pid = $1; sub(/^.*\) /, ""); t += $12 + $13; if (pid == pm) t += $14 + $15 } END { print t + 0 }'
 }
 # Java thread names by native id (jcmd Thread.print lists JVM-internal threads too). GC and compiler workers add up
 # under one name (#N, CompilerThreadN); pools keep their numbers, since the engine's polling thread (which runs
