@@ -96,7 +96,7 @@ cleanup() {
     if (( rc == 0 )) && [[ $KEEP_TMP != 1 ]]; then
         rm -rf "$TMP"
     else
-        rm -rf "$TMP/lifeboat"   # the copied jar and lib/
+        rm -rf "$TMP/lifeboat" "$TMP/lifeboat_b"   # the copied jars and lib/
         for c in "${CLUSTERS[@]}"; do rm -rf "$TMP/$c/data"; done
         if (( rc != 0 )); then
             log "FAILED (exit $rc)${FAILED_AT:+ at $FAILED_AT}; clusters removed, logs kept:"
@@ -118,18 +118,20 @@ cleanup() {
 # The launcher builds Lifeboat now if needed; then the jar, its lib/ and the launcher are copied into the temp dir
 # and run from there as LB (the launcher with LIFEBOAT_JAR set: the same JVM options an operator gets), so no
 # rebuild - e.g. after someone edits a source file during the run - can land inside a timed section or change the
-# code halfway. Sets LB and LB_VERSION.
-copy_lifeboat() { # config file
-    local rc=0
-    "$LAUNCHER" -c "$1" config check >"$TMP/config-check.log" 2>&1 || rc=$?
+# code halfway. Sets LB, LB_JAR and LB_VERSION, and exports LIFEBOAT_JAR=LB_JAR. A benchmark that compares two
+# builds calls it once per build, with that build's launcher and a directory name of its own.
+copy_lifeboat() { # config file [launcher [directory name under $TMP]]
+    local launcher=${2:-$LAUNCHER} dir="$TMP/${3:-lifeboat}" rc=0
+    env -u LIFEBOAT_JAR "$launcher" -c "$1" config check >"$TMP/config-check.log" 2>&1 || rc=$?
     (( rc <= 1 )) || die "lifeboat config check failed: $(cat "$TMP/config-check.log")"
-    mkdir "$TMP/lifeboat"
-    cp -a "$(dirname "$LAUNCHER")/cli/target/lifeboat.jar" "$(dirname "$LAUNCHER")/cli/target/lib" "$LAUNCHER" \
-        "$TMP/lifeboat/"
-    export LIFEBOAT_JAR="$TMP/lifeboat/lifeboat.jar"
-    LB="$TMP/lifeboat/$(basename "$LAUNCHER")"
-    "$LB" version >"$TMP/lifeboat-version.txt" 2>&1 \
-        || die "the copied lifeboat jar does not run: $(cat "$TMP/lifeboat-version.txt")"
-    LB_VERSION="$(head -1 "$TMP/lifeboat-version.txt") from $(dirname "$LAUNCHER") ($(git -C "$(dirname "$LAUNCHER")" describe --always --dirty 2>/dev/null || echo 'not a git checkout'))"
+    mkdir "$dir"
+    cp -a "$(dirname "$launcher")/cli/target/lifeboat.jar" "$(dirname "$launcher")/cli/target/lib" "$launcher" \
+        "$dir/"
+    LB_JAR="$dir/lifeboat.jar"
+    export LIFEBOAT_JAR="$LB_JAR"
+    LB="$dir/$(basename "$launcher")"
+    "$LB" version >"$dir.version.txt" 2>&1 \
+        || die "the copied lifeboat jar does not run: $(cat "$dir.version.txt")"
+    LB_VERSION="$(head -1 "$dir.version.txt") from $(dirname "$launcher") ($(git -C "$(dirname "$launcher")" describe --always --dirty 2>/dev/null || echo 'not a git checkout'))"
     log "$LB_VERSION"
 }

@@ -58,6 +58,9 @@ final class EngineProperties {
         p.setProperty("max.queue.size.in.bytes", Long.toString(QUEUE_BYTES));
         p.setProperty("max.queue.size", "4096");
         p.setProperty("poll.interval.ms", "10");
+        // The engine hands every record to this pool and waits for it back, even with no transforms to run: one
+        // thread is all that needs. From 3.7 on the engine's default pool is sized to every core.
+        p.setProperty("record.processing.threads", "1");
         // Per-event work on Debezium's streaming thread that nothing in Lifeboat reads: lag percentiles (a sketch
         // fed through a queue to a thread of their own) and the context headers on every record.
         p.setProperty("statistics.metrics.enabled", "false");
