@@ -4,6 +4,7 @@ import io.lifeboat.archiver.BackupId;
 import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.core.manifest.BackupManifest;
 import io.lifeboat.core.process.PostgresPrograms;
+import io.lifeboat.core.storage.PrivateFiles;
 import io.lifeboat.core.storage.StorageTarget;
 import io.lifeboat.core.stream.ChunkedInput;
 import io.lifeboat.core.stream.OpenPgpDecryption;
@@ -14,7 +15,6 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Arrays;
@@ -68,7 +68,7 @@ final class DumpReader {
     static long copy(StorageTarget target, BackupId id, BackupManifest manifest, PGPSecretKeyRing key,
             char[] passphrase, Path spoolDirectory, OutputStream sink, boolean sinkMayEndEarly,
             LongConsumer storedRead) throws IOException {
-        Files.createDirectories(spoolDirectory);
+        PrivateFiles.createDirectories(spoolDirectory);
         MessageDigest digest = Sha256.digest();
         long plaintext = 0;
         HoldBack held = new HoldBack(sink, sinkMayEndEarly);

@@ -4,6 +4,7 @@ import io.lifeboat.core.config.SnapshotsConfig;
 import io.lifeboat.core.db.Lsn;
 import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.core.process.ExternalCommand;
+import io.lifeboat.core.storage.PrivateFiles;
 import io.lifeboat.snapshotter.provider.SnapshotProvider;
 import io.lifeboat.snapshotter.quiesce.BackupSession;
 import io.lifeboat.snapshotter.quiesce.BackupStop;
@@ -11,7 +12,6 @@ import io.lifeboat.snapshotter.quiesce.FilesystemFreeze;
 import io.lifeboat.snapshotter.quiesce.LockWatchdog;
 import io.lifeboat.snapshotter.quiesce.MasterFacts;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -177,9 +177,9 @@ public final class SnapshotCycle {
 
     private static void writeBackupFiles(StoredSnapshot snapshot, BackupStop stop) {
         try {
-            Files.writeString(snapshot.backupLabel(), stop.backupLabel(), StandardCharsets.UTF_8);
+            PrivateFiles.writeString(snapshot.backupLabel(), stop.backupLabel());
             if (stop.tablespaceMap() != null && !stop.tablespaceMap().isEmpty()) {
-                Files.writeString(snapshot.tablespaceMap(), stop.tablespaceMap(), StandardCharsets.UTF_8);
+                PrivateFiles.writeString(snapshot.tablespaceMap(), stop.tablespaceMap());
             }
         } catch (IOException e) {
             throw new LifeboatException("cannot write the backup label of " + snapshot.name() + " (" + e.getMessage()
