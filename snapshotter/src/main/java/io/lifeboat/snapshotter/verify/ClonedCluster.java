@@ -86,8 +86,11 @@ public final class ClonedCluster {
                 Files.setOwner(volumeRoot, owner);
             }
             PrivateFiles.restrict(volumeRoot);
-            return new ClonedCluster(data, PostgresPrograms.forMajor(Integer.parseInt(
-                    Files.readString(data.resolve("PG_VERSION")).strip())), owner.getName(), socketDirectory, port);
+            PostgresPrograms programs = PostgresPrograms.forMajor(Integer.parseInt(
+                    Files.readString(data.resolve("PG_VERSION")).strip()));
+            Path sockets = socketDirectory != null ? socketDirectory
+                    : configuredSocketDirectory(programs, data, owner.getName());
+            return new ClonedCluster(data, programs, owner.getName(), sockets, port);
         } catch (java.nio.file.NoSuchFileException e) {
             throw new CorruptSnapshotException("a file of the snapshot is missing: " + e.getFile());
         } catch (IOException e) {
@@ -96,8 +99,33 @@ public final class ClonedCluster {
         }
     }
 
+    /**
+     * Without a socket directory of its own the copy keeps the master's setting, copied with its configuration:
+     * the server says what that is ({@code postgres -C}), the first directory listed (not an abstract socket).
+     */
+    private static Path configuredSocketDirectory(PostgresPrograms programs, Path data, String osUser) {
+        String value = ExternalCommand.of(programs.program("postgres").toString(), "-D", data.toString(), "-C",
+                "unix_socket_directories").asUser(osUser).in(data).timeout(Duration.ofMinutes(1)).run().stdout();
+        for (String entry : value.split(",")) {
+            String directory = entry.strip().replace("\"", "");
+            if (!directory.isEmpty() && !directory.startsWith("@")) {
+                return Path.of(directory);
+            }
+        }
+        throw new LifeboatException("the copy has no unix socket directory (unix_socket_directories is empty in the"
+                + " master's configuration)", "give it one with --socket-dir DIR", null);
+    }
+
     public Path dataDirectory() {
         return dataDirectory;
+    }
+
+    public Path socketDirectory() {
+        return socketDirectory;
+    }
+
+    public PostgresPrograms programs() {
+        return programs;
     }
 
     public int port() {
