@@ -296,6 +296,40 @@ class ArchiveCommandsIT {
     }
 
     @Test
+    void aSecondRunWhileOneRuns_refusesNamingIt_andAKilledRunLeavesNoLockBehind() throws Exception {
+        Path slow = writeConfig("slow-locked", "  bandwidth: 512KiB/s\n");
+        Path jar = Path.of("target", "lifeboat.jar").toAbsolutePath();
+        Process first = new ProcessBuilder("java", "-jar", jar.toString(), "-c", slow.toString(), "archive", "run")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("locked-run.log").toFile()).start();
+        try {
+            String holding = "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
+                    + " WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'lifeboat archive run%'";
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (value(standby, holding).equals("0") && System.nanoTime() < deadline && first.isAlive()) {
+                Thread.sleep(50);
+            }
+            assertThat(value(standby, holding)).as("the first run holds the archive lock").isEqualTo("1");
+
+            CommandRun second = CommandRun.of("-c", config.toString(), "archive", "run");
+
+            assertThat(second.exitCode()).isEqualTo(2);
+            assertThat(second.out()).isEmpty();
+            assertThat(second.errLines()).hasSize(2);
+            assertThat(second.errLines().get(0)).startsWith("error: another archive run is in progress on this standby:"
+                    + " lifeboat archive run (pid " + first.pid() + " on ").containsPattern(
+                    "\\), connected from 127\\.0\\.0\\.1/32 since \\S+Z \\(standby backend \\d+\\)$");
+            assertThat(second.errLines().get(1)).isEqualTo("hint: wait for it to finish; a run that died has already"
+                    + " released its lock");
+            assertThat(first.isAlive()).as("the first run goes on").isTrue();
+        } finally {
+            first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+
+        CommandRun next = CommandRun.of("-c", config.toString(), "archive", "run");
+        assertThat(next.exitCode()).as("the killed run's lock went with it: " + next.err()).isZero();
+    }
+
+    @Test
     void pgDumpKilledMidStream_leavesNoBackupAndTheRetrySucceeds() throws Exception {
         Path slow = writeConfig("slow", "  bandwidth: 1MiB/s\n");
         List<String> before = CommandRun.of("-c", slow.toString(), "archive", "list").out().lines().skip(1).toList();
