@@ -74,7 +74,8 @@ final class ArchiveCommand extends CommandGroup {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "Show the backups on a target: time, master LSN, size, chunks, state.")
+            description = {"Show the backups on a target: time, master LSN, size, chunks, state; with --verbose also",
+                "each one's schema fingerprint, source database and Lifeboat version."})
     int list(@Option(names = "--target", paramLabel = "NAME", description = "Default: the first target.") String name) {
         ArchiveConfig config = root.loadConfig().config().archive();
         try (StorageTarget target = open(config, name)) {
@@ -95,10 +96,22 @@ final class ArchiveCommand extends CommandGroup {
                         DataSize.ofBytes(backup.storedBytes()).approximate(),
                         manifest.map(m -> Integer.toString(m.chunks().size())).orElse("-"),
                         backup.state() + backup.manifestProblem().map(p -> ": " + p).orElse(""));
+                if (root.verbose) {
+                    manifest.ifPresent(m -> printDetails(out, m));
+                }
             }
             out.flush();
             return ExitCode.OK.code();
         }
+    }
+
+    private static void printDetails(PrintWriter out, BackupManifest manifest) {
+        out.println("  schema:   " + manifest.schema().orElse("not recorded (manifest format "
+                + manifest.formatVersion() + ")"));
+        out.println("  source:   database " + manifest.source().database() + ", PostgreSQL "
+                + manifest.source().serverVersion() + ", system " + manifest.source().systemIdentifier());
+        out.println("  written:  by lifeboat " + manifest.lifeboatVersion() + ", finished "
+                + manifest.finishedAt());
     }
 
     @Command(name = "copy", mixinStandardHelpOptions = true,

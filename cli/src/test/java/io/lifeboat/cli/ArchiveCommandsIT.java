@@ -117,7 +117,7 @@ class ArchiveCommandsIT {
     }
 
     @Test
-    void run_storesChunksThenTheManifestOnBothTargets() {
+    void run_storesChunksThenTheManifestOnBothTargets() throws Exception {
         CommandRun run = CommandRun.of("-c", config.toString(), "archive", "run");
         assertThat(run.exitCode()).as(run.err()).isZero();
         String lsn = value(standby, "SELECT lsn::text FROM lifeboat.applied_position");
@@ -128,6 +128,18 @@ class ArchiveCommandsIT {
         CommandRun list = CommandRun.of("-c", config.toString(), "archive", "list");
         assertThat(list.out().lines().toList()).anyMatch(l -> l.startsWith(id) && l.contains(lsn)
                 && l.endsWith("complete"));
+        CommandRun verbose = CommandRun.of("-c", config.toString(), "archive", "list", "--verbose");
+        List<String> lines = verbose.out().lines().toList();
+        int row = lines.indexOf(lines.stream().filter(l -> l.startsWith(id)).findFirst().orElseThrow());
+        String masterSchema;
+        try (var connection = master.connect("app")) {
+            masterSchema = io.lifeboat.core.db.SchemaFingerprint.of(connection).value();
+        }
+        assertThat(lines.get(row + 1)).as("the standby's schema, which the master's equals")
+                .isEqualTo("  schema:   " + masterSchema);
+        assertThat(lines.get(row + 2)).startsWith("  source:   database app, PostgreSQL 15.");
+        assertThat(lines.get(row + 3)).startsWith("  written:  by lifeboat ");
+
         CommandRun offsite = CommandRun.of("-c", config.toString(), "archive", "list", "--target", "offsite");
         assertThat(offsite.out().lines().toList()).anyMatch(l -> l.startsWith(id) && l.endsWith("complete"));
         assertThat(dir.resolve("offsite").resolve(id).resolve("manifest.json")).exists();

@@ -169,7 +169,8 @@ public final class ArchiveJob {
             }
             dump.close();
         }
-        return BackupManifest.of(id.toString(), startedAt, clock.instant(), dump.source(), dump.masterLsn(), "custom",
+        return BackupManifest.of(id.toString(), startedAt, clock.instant(), dump.source(), dump.masterLsn(),
+                dump.schema().value(), "custom",
                 Pipeline.names(stages), config.compressionLevel().isPresent() ? config.compressionLevel().getAsInt()
                         : null, fingerprints, chunks, plaintextSize, Sha256.hex(plaintext));
     }

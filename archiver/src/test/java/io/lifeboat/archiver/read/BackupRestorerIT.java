@@ -182,7 +182,7 @@ class BackupRestorerIT {
         String database = emptyDatabase();
         BackupManifest good = backup().manifest().orElseThrow();
         BackupManifest wrong = new BackupManifest(good.formatVersion(), good.id(), good.startedAt(), good.finishedAt(),
-                good.source(), good.masterLsn(), good.dumpFormat(), good.stages(), good.compressionLevel(),
+                good.source(), good.masterLsn(), good.schemaFingerprint(), good.dumpFormat(), good.stages(), good.compressionLevel(),
                 good.recipients(), good.chunks(), good.plaintextSize(), "0".repeat(64), good.lifeboatVersion());
         store.publish(ID, ManifestCodec.encode(wrong), Optional.empty());
 
