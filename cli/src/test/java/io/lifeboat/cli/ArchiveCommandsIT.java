@@ -8,6 +8,7 @@ import io.lifeboat.core.db.Pools;
 import io.lifeboat.migrations.CatalogMigrator;
 import io.lifeboat.replicator.BackgroundReplication;
 import io.lifeboat.replicator.Replicator;
+import io.lifeboat.testkit.FaultyProxy;
 import io.lifeboat.testkit.PgpKeys;
 import io.lifeboat.testkit.PostgresCluster;
 import io.lifeboat.testkit.S3Server;
@@ -339,6 +340,51 @@ class ArchiveCommandsIT {
 
         CommandRun next = CommandRun.of("-c", config.toString(), "archive", "run");
         assertThat(next.exitCode()).as("the killed run's lock went with it: " + next.err()).isZero();
+    }
+
+    @Test
+    void s3Faults_areRetriedIntoIntactBackups_andAChunkThatNeverUploadsLeavesNoBackup() throws Exception {
+        try (FaultyProxy proxy = FaultyProxy.start(s3.endpoint())) {
+            Path flaky = writeConfig("flaky", "");
+            Files.writeString(flaky, Files.readString(flaky).replace(s3.endpoint().toString(),
+                    proxy.endpoint().toString()));
+            List<String> before = CommandRun.of("-c", config.toString(), "archive", "list").out().lines().skip(1)
+                    .toList();
+
+            proxy.on("PUT", ".*/chunk-00002(\\?.*)?").respond(500, "InternalError");
+            CommandRun failed = CommandRun.of("-c", flaky.toString(), "archive", "run");
+
+            assertThat(failed.exitCode()).isEqualTo(2);
+            assertThat(failed.errLines()).hasSize(2);
+            assertThat(failed.errLines().get(0)).matches("error: cannot upload \\d{8}T\\d{6}Z/chunk-00002 to s3:primary"
+                    + " \\(s3 answered 500 InternalError\\) \\(gave up after 5 attempts in [0-9.]+ s\\)");
+            assertThat(failed.errLines().get(1)).startsWith("hint: attempts: cannot upload ");
+            assertThat(failed.errLines().get(1).split("; ")).as("every attempt is named").hasSize(5)
+                    .allMatch(attempt -> attempt.endsWith("/chunk-00002 to s3:primary (s3 answered 500 InternalError)"));
+            String failedId = failed.errLines().get(0).substring("error: cannot upload ".length()).split("/")[0];
+            assertThat(s3.client().listObjectsV2(b -> b.bucket("backups").prefix(failedId + "/")).contents())
+                    .as("the failed run's committed chunks are gone, and it has no manifest").isEmpty();
+            assertThat(CommandRun.of("-c", config.toString(), "archive", "list").out().lines().skip(1).toList())
+                    .isEqualTo(before);
+
+            proxy.heal();
+            proxy.on("PUT", ".*/chunk-00002(\\?.*)?").times(1).cutRequestAfter(256 << 10);
+            proxy.on("PUT", ".*/chunk-00003(\\?.*)?").times(1).respond(503, "SlowDown");
+            // The copy to the offsite target reads the chunks back from the first one.
+            proxy.on("GET", ".*/chunk-00001(\\?.*)?").times(1).cutResponseAfter(100 << 10);
+            CommandRun retried = CommandRun.of("-c", flaky.toString(), "archive", "run");
+
+            assertThat(retried.exitCode()).as(retried.err()).isZero();
+            String id = retried.out().split(" ")[1].replace(":", "");
+            assertThat(proxy.log()).anyMatch(l -> l.contains(id + "/chunk-00002") && l.endsWith("cut request after 262144"))
+                    .anyMatch(l -> l.contains(id + "/chunk-00003") && l.endsWith("answered 503 SlowDown"))
+                    .anyMatch(l -> l.startsWith("GET ") && l.contains(id + "/chunk-00001")
+                            && l.endsWith("cut response after 102400"));
+            for (String target : List.of("primary", "offsite")) {
+                CommandRun verify = CommandRun.of("-c", config.toString(), "archive", "verify", id, "--target", target);
+                assertThat(verify.exitCode()).as(target + ": " + verify.out() + verify.err()).isZero();
+            }
+        }
     }
 
     @Test
