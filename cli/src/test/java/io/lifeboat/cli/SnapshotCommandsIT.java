@@ -265,6 +265,33 @@ class SnapshotCommandsIT {
     }
 
     @Test
+    void masterStoppingDuringTheSnapshot_isOneLineSayingSoAndThatTheSnapshotWasAbandoned() throws Exception {
+        try (PostgresCluster master = PostgresCluster.builder().start()) {
+            Path data = master.dataDirectory();
+            Path file = config(master, """
+                    provider: command
+                    volume: %s
+                    directory: %s
+                    verify: false
+                    commands:
+                      create: runuser -u postgres -- %s -D %s -m immediate -w stop
+                    """.formatted(data.getParent(), dir.resolve("stopped-snapshots"),
+                    master.binDirectory().resolve("pg_ctl"), data));
+
+            CommandRun take = CommandRun.of("-c", file.toString(), "snapshot", "take");
+
+            assertThat(take.exitCode()).isEqualTo(2);
+            assertThat(take.out()).isEmpty();
+            assertThat(take.errLines()).hasSize(2);
+            assertThat(take.errLines().get(0)).matches("error: snapshot lifeboat-\\S+Z abandoned: the master stopped"
+                    + " during the snapshot \\(its connection closed while in backup mode\\)");
+            assertThat(take.errLines().get(1)).isEqualTo("hint: start the master and take the snapshot again;"
+                    + " nothing of this one was kept");
+            assertThat(names(dir.resolve("stopped-snapshots"))).as("nothing half-made is left").isEmpty();
+        }
+    }
+
+    @Test
     void killDuringTake_leavesTheMasterThawedAndOutOfBackupModeWithinTheBound() throws Exception {
         try (LoopVolume volume = LoopVolume.ext4(1L << 30)) {
             Path parent = volume.mountPoint().resolve("pg");

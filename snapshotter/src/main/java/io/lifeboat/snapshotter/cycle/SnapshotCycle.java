@@ -11,6 +11,7 @@ import io.lifeboat.snapshotter.quiesce.BackupStop;
 import io.lifeboat.snapshotter.quiesce.FilesystemFreeze;
 import io.lifeboat.snapshotter.quiesce.LockWatchdog;
 import io.lifeboat.snapshotter.quiesce.MasterFacts;
+import io.lifeboat.snapshotter.quiesce.MasterStoppedException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,6 +81,9 @@ public final class SnapshotCycle {
             })) {
                 try {
                     return locked(incomplete, session, facts, dataRelative, watchdog, frozen, steps, startedAt, t);
+                } catch (MasterStoppedException e) {
+                    throw new LifeboatException("snapshot " + incomplete.name() + " abandoned: " + e.getMessage(),
+                            e.hint().orElse(null), e);
                 } catch (RuntimeException e) {
                     if (watchdog.fired() || watchdog.remaining().isZero()) {
                         throw new LifeboatException("snapshot " + incomplete.name() + " abandoned: not done within"

@@ -176,6 +176,9 @@ public final class BackupSession implements AutoCloseable {
         if (aborted.get()) {
             return new LifeboatException(what + ": the watchdog ended the backup session", e);
         }
+        if (MasterStoppedException.isConnectionLost(e)) {
+            return new MasterStoppedException(e);
+        }
         return new LifeboatException(what + " (" + e.getMessage() + ")", e);
     }
 
