@@ -17,6 +17,7 @@ import io.lifeboat.core.config.ArchiveTarget;
 import io.lifeboat.core.config.DataSize;
 import io.lifeboat.core.config.LoadedConfig;
 import io.lifeboat.core.db.Pools;
+import io.lifeboat.core.error.FileError;
 import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.core.manifest.BackupManifest;
 import io.lifeboat.core.openpgp.PublicKeyFile;
@@ -281,10 +282,14 @@ final class ArchiveCommand extends CommandGroup {
                     passphrase = Files.readString(passphraseFile).strip().toCharArray();
                 } catch (IOException e) {
                     throw new LifeboatException("cannot read the passphrase file " + passphraseFile + " ("
-                            + e.getMessage() + ")", e);
+                            + FileError.reason(e) + ")", e);
                 }
             } else if (System.console() != null) {
                 passphrase = System.console().readPassword("passphrase for %s: ", keyFile);
+            } else if (SecretKeyFile.needsPassphrase(keyFile)) {
+                throw new LifeboatException("secret key " + keyFile + " is protected by a passphrase and there is no"
+                        + " terminal to ask for it", "give it with --passphrase-file FILE (a file only you can read)",
+                        null);
             } else {
                 passphrase = new char[0];
             }

@@ -209,6 +209,68 @@ class ArchiveCommandsIT {
     }
 
     @Test
+    void restoreMistakes_eachGetOneLineSayingWhatHappenedAndWhatToDo() throws Exception {
+        CommandRun run = CommandRun.of("-c", config.toString(), "archive", "run");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        String id = run.out().split(" ")[1].replace(":", "");
+        keys.writeArmoredSecretKey(dir.resolve("mistakes.key.asc"));
+        Files.writeString(dir.resolve("mistakes.pass"), "correct horse\n");
+        standby.createDatabase("twice");
+        String twice = "postgresql://postgres@127.0.0.1:" + standby.port() + "/twice";
+        List<String> restore = List.of("-c", config.toString(), "archive", "restore", id, "--to", twice);
+
+        // A key the backup is not encrypted to: the message names the keys it is encrypted to.
+        PgpKeys other = PgpKeys.generate("Someone Else <else@example.invalid>", "other".toCharArray());
+        other.writeArmoredSecretKey(dir.resolve("other.key.asc"));
+        Files.writeString(dir.resolve("other.pass"), "other\n");
+        CommandRun wrongKey = CommandRun.of(with(restore, "--key", dir.resolve("other.key.asc").toString(),
+                "--passphrase-file", dir.resolve("other.pass").toString()));
+        assertThat(wrongKey.exitCode()).isEqualTo(2);
+        assertThat(wrongKey.err()).isEqualTo("error: backup " + id + " is encrypted to key " + keys.fingerprint()
+                + " (the manifest's recipients), not to key " + other.fingerprint() + "\n"
+                + "hint: give the secret key of that key with --key FILE (gpg --export-secret-keys --armor FINGERPRINT"
+                + " > FILE)\n");
+
+        // No terminal (as under cron or in this test) and no --passphrase-file.
+        CommandRun noTerminal = CommandRun.of(with(restore, "--key", dir.resolve("mistakes.key.asc").toString()));
+        assertThat(noTerminal.exitCode()).isEqualTo(2);
+        assertThat(noTerminal.err()).isEqualTo("error: secret key " + dir.resolve("mistakes.key.asc") + " is protected"
+                + " by a passphrase and there is no terminal to ask for it\n"
+                + "hint: give it with --passphrase-file FILE (a file only you can read)\n");
+
+        // A passphrase file that is not there: the reason, not the path again.
+        CommandRun noFile = CommandRun.of(with(restore, "--key", dir.resolve("mistakes.key.asc").toString(),
+                "--passphrase-file", dir.resolve("nowhere.pass").toString()));
+        assertThat(noFile.err()).isEqualTo("error: cannot read the passphrase file " + dir.resolve("nowhere.pass")
+                + " (no such file)\n");
+
+        // The second restore into the same database: pg_restore's own error, the command, and what to do.
+        String[] good = with(restore, "--key", dir.resolve("mistakes.key.asc").toString(), "--passphrase-file",
+                dir.resolve("mistakes.pass").toString());
+        CommandRun first = CommandRun.of(good);
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        try (var connection = standby.connect("twice"); var statement = connection.createStatement();
+             var rs = statement.executeQuery("SELECT count(*) FROM pg_namespace WHERE nspname = 'lifeboat'")) {
+            rs.next();
+            assertThat(rs.getInt(1)).as("the standby's lifeboat catalog is not part of the backup").isZero();
+        }
+        CommandRun second = CommandRun.of(good);
+        assertThat(second.exitCode()).isEqualTo(2);
+        assertThat(second.errLines()).hasSize(2);
+        assertThat(second.errLines().get(0)).isEqualTo("error: pg_restore failed (exit 1): could not execute query:"
+                + " ERROR: relation \"notes\" already exists; command was: CREATE TABLE public.notes (");
+        assertThat(second.errLines().get(1)).isEqualTo("hint: nothing was restored: pg_restore runs in one transaction"
+                + " and stops at the first error; the destination must be an empty database, with the roles the dump"
+                + " grants to (or --no-privileges)");
+    }
+
+    private static String[] with(List<String> args, String... more) {
+        List<String> all = new java.util.ArrayList<>(args);
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
+    }
+
+    @Test
     void grantsToRolesTheNewClusterLacks_failCleanlyOrAreSkippedWithNoPrivileges() throws Exception {
         standby.execute("CREATE ROLE report_reader");
         standby.execute("app", "GRANT SELECT ON notes TO report_reader");
@@ -232,8 +294,11 @@ class ArchiveCommandsIT {
             first.addAll(List.of("--new-cluster", parent.resolve("a").toString(), "--port", Integer.toString(freePort())));
             CommandRun refused = CommandRun.of(first.toArray(String[]::new));
             assertThat(refused.exitCode()).isEqualTo(2);
-            assertThat(refused.err()).isEqualTo("error: pg_restore failed (exit 1): Command was: GRANT SELECT ON TABLE"
-                    + " public.notes TO report_reader;\nhint: nothing was restored: pg_restore ran in one transaction\n");
+            assertThat(refused.err()).isEqualTo("error: pg_restore failed (exit 1): could not execute query: ERROR:"
+                    + " role \"report_reader\" does not exist; command was: GRANT SELECT ON TABLE public.notes TO"
+                    + " report_reader;\nhint: nothing was restored: pg_restore runs in one transaction and stops at the"
+                    + " first error; the destination must be an empty database, with the roles the dump grants to (or"
+                    + " --no-privileges)\n");
             assertThat(parent.resolve("a")).as("the failed new cluster is removed").doesNotExist();
 
             List<String> second = new java.util.ArrayList<>(restore);

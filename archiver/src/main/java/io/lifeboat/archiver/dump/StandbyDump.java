@@ -100,6 +100,9 @@ public final class StandbyDump implements AutoCloseable {
     private static Process startPgDump(ConnectionConfig server, int major, String snapshot) {
         List<String> argv = new ArrayList<>(List.of(PostgresPrograms.forMajor(major).program("pg_dump").toString(),
                 "--format=custom", "--compress=0", "--snapshot=" + snapshot, "--no-password",
+                // Lifeboat's catalog on the standby is replication state, not the application's data: a restored
+                // database must not look like a standby at a stale position (the manifest keeps the master LSN).
+                "--exclude-schema=lifeboat",
                 "--host=" + server.host(), "--port=" + server.port(), "--username=" + server.user(),
                 "--dbname=" + server.database()));
         ProcessBuilder builder = new ProcessBuilder(argv);

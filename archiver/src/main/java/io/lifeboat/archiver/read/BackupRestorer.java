@@ -42,6 +42,9 @@ public final class BackupRestorer {
     private static final Duration CLUSTER_COMMAND_LIMIT = Duration.ofMinutes(5);
     private static final Duration PG_RESTORE_EXIT_LIMIT = Duration.ofHours(12);
     private static final long PROGRESS_INTERVAL_NANOS = 250_000_000L;
+    private static final String NOTHING_RESTORED = "nothing was restored: pg_restore runs in one transaction and stops"
+            + " at the first error; the destination must be an empty database, with the roles the dump grants to"
+            + " (or --no-privileges)";
 
     private final BackupStore store;
     private final List<String> pgRestoreOptions;
@@ -66,6 +69,7 @@ public final class BackupRestorer {
         StorageTarget target = store.target();
         BackupManifest manifest = backup.manifest().orElseThrow(() -> new LifeboatException("backup " + backup.id()
                 + " on " + target.name() + " is incomplete (no manifest) and cannot be restored"));
+        DumpReader.requireRecipient(backup.id(), manifest, key);
         requireChunks(target, manifest);
         PostgresPrograms programs = DumpReader.programs(manifest);
         long plaintext;
@@ -217,7 +221,8 @@ public final class BackupRestorer {
             } catch (DumpReader.SinkClosedException e) {
                 bar.end();
                 int exit = restore.awaitExit(Duration.ofMinutes(1));
-                throw new LifeboatException("pg_restore failed (exit " + exit + ")" + restore.lastLine(), e);
+                throw new LifeboatException("pg_restore failed (exit " + exit + ")" + restore.lastLine(),
+                        NOTHING_RESTORED, e);
             } catch (IOException | RuntimeException e) {
                 // Killed before its input ended, pg_restore never commits: its transaction rolls back.
                 restore.kill();
@@ -232,7 +237,7 @@ public final class BackupRestorer {
             int exit = restore.awaitExit(PG_RESTORE_EXIT_LIMIT);
             if (exit != 0) {
                 throw new LifeboatException("pg_restore failed (exit " + exit + ")" + restore.lastLine(),
-                        "nothing was restored: pg_restore ran in one transaction", null);
+                        NOTHING_RESTORED, null);
             }
             return plaintext;
         }

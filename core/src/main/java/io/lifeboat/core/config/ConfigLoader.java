@@ -1,5 +1,6 @@
 package io.lifeboat.core.config;
 
+import io.lifeboat.core.error.FileError;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -85,7 +86,7 @@ public final class ConfigLoader {
         } catch (NoSuchFileException e) {
             reader.error(0, "", "cannot read the config file (no such file)");
         } catch (IOException e) {
-            reader.error(0, "", "cannot read the config file (" + e.getMessage() + ")");
+            reader.error(0, "", "cannot read the config file (" + FileError.reason(e) + ")");
         } catch (MarkedYAMLException e) {
             int line = e.getProblemMark() != null ? e.getProblemMark().getLine() + 1 : 0;
             reader.error(line, "", "not valid YAML: " + e.getProblem());

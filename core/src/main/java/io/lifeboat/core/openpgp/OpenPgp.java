@@ -1,5 +1,6 @@
 package io.lifeboat.core.openpgp;
 
+import io.lifeboat.core.error.FileError;
 import io.lifeboat.core.error.LifeboatException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,7 +47,7 @@ public final class OpenPgp {
         } catch (NoSuchFileException e) {
             throw new LifeboatException(what + ": no such file");
         } catch (IOException e) {
-            throw new LifeboatException(what + ": cannot read (" + e.getMessage() + ")", e);
+            throw new LifeboatException(what + ": cannot read (" + FileError.reason(e) + ")", e);
         }
     }
 
