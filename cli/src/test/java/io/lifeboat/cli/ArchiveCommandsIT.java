@@ -177,10 +177,20 @@ class ArchiveCommandsIT {
                 restored.toString(), "--port", Integer.toString(port), "--key", dir.resolve("backup.key.asc").toString(),
                 "--passphrase-file", dir.resolve("passphrase").toString());
         assertThat(restore.exitCode()).as(restore.err()).isZero();
-        assertThat(restore.out()).startsWith("backup " + id + " restored from s3:primary into ");
+        Path passwordFile = parent.resolve("restored-" + id + ".password");
+        assertThat(restore.out()).startsWith("backup " + id + " restored from s3:primary into ")
+                .contains("(superuser postgres, its password in " + passwordFile + ", readable only by you: PGPASSFILE="
+                        + passwordFile + " psql -h 127.0.0.1 -p " + port + " -U postgres)");
         try {
+            // No trust: without the password nobody gets in, not even locally; the password is the operator's alone.
             var user = new java.util.Properties();
             user.setProperty("user", "postgres");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> java.sql.DriverManager.getConnection(
+                    "jdbc:postgresql://127.0.0.1:" + port + "/app", user)).isInstanceOf(java.sql.SQLException.class);
+            assertThat(io.lifeboat.testkit.PrivacyProbe.exposed(passwordFile)).isEmpty();
+            String line = Files.readString(passwordFile).strip();
+            assertThat(line).matches("\\*:" + port + ":\\*:postgres:[A-Za-z0-9_-]{32}");
+            user.setProperty("password", line.substring(line.lastIndexOf(':') + 1));
             try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/app", user);
                  var st = c.createStatement(); var rs = st.executeQuery(TABLE_MD5)) {
                 rs.next();
@@ -300,6 +310,7 @@ class ArchiveCommandsIT {
                     + " first error; the destination must be an empty database, with the roles the dump grants to (or"
                     + " --no-privileges)\n");
             assertThat(parent.resolve("a")).as("the failed new cluster is removed").doesNotExist();
+            assertThat(parent.resolve("a.password")).as("and its password file").doesNotExist();
 
             List<String> second = new java.util.ArrayList<>(restore);
             second.addAll(List.of("--new-cluster", parent.resolve("b").toString(), "--port", Integer.toString(freePort()),
