@@ -27,6 +27,9 @@ class LauncherBuildIT {
     void firstRun_printsOnlyTheBuildingLineBeforeTheCommandsOutput() throws IOException {
         Files.copy(REPOSITORY.resolve("lifeboat"), root.resolve("lifeboat"));
         Files.setPosixFilePermissions(root.resolve("lifeboat"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        // The repository's ./test installs what is missing; here a stand-in records that it was asked to.
+        Files.writeString(root.resolve("test"), "#!/bin/sh\necho \"$*\" > " + root.resolve("test.called") + "\n");
+        Files.setPosixFilePermissions(root.resolve("test"), PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.writeString(root.resolve("pom.xml"), """
                 <project>
                   <modelVersion>4.0.0</modelVersion>
@@ -74,5 +77,6 @@ class LauncherBuildIT {
                 .isEqualTo("lifeboat: building (mvn -DskipTests package); this happens once after each change\n");
         assertThat(result.stdout()).isEqualTo("probe ran: version\n");
         assertThat(result.exitCode()).isZero();
+        assertThat(Files.readString(root.resolve("test.called"))).isEqualTo("--install-only\n");
     }
 }

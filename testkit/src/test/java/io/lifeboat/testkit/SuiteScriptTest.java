@@ -56,6 +56,17 @@ class SuiteScriptTest {
     }
 
     @Test
+    void installOnly_installsAndRunsNoTests() throws IOException {
+        ExternalCommand.Result result = run("--install-only");
+
+        assertThat(result.stderr()).isEqualTo("test: installing " + ALL_TOOLS + "\n");
+        assertThat(Files.readAllLines(temp.resolve("apt.log"))).containsExactly(
+                "update -qq", "install -y -qq --no-install-recommends " + ALL_TOOLS);
+        assertThat(temp.resolve("mvn.log")).doesNotExist();
+        assertThat(result.exitCode()).isZero();
+    }
+
+    @Test
     void aPackageThatCannotBeInstalled_isNamedAndTheOthersAreStillInstalled() throws IOException {
         stub("apt-get", "echo \"$*\" >>" + temp.resolve("apt.log") + "; case \"$*\" in *zstd*) exit 100;; esac");
 
