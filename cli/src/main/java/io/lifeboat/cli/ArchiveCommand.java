@@ -17,6 +17,7 @@ import io.lifeboat.core.config.ArchiveTarget;
 import io.lifeboat.core.config.DataSize;
 import io.lifeboat.core.config.LoadedConfig;
 import io.lifeboat.core.db.Pools;
+import io.lifeboat.core.error.FileError;
 import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.core.manifest.BackupManifest;
 import io.lifeboat.core.openpgp.PublicKeyFile;
@@ -74,7 +75,8 @@ final class ArchiveCommand extends CommandGroup {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "Show the backups on a target: time, master LSN, size, chunks, state.")
+            description = {"Show the backups on a target: time, master LSN, size, chunks, state; with --verbose also",
+                "each one's schema fingerprint, source database and Lifeboat version."})
     int list(@Option(names = "--target", paramLabel = "NAME", description = "Default: the first target.") String name) {
         ArchiveConfig config = root.loadConfig().config().archive();
         try (StorageTarget target = open(config, name)) {
@@ -95,10 +97,22 @@ final class ArchiveCommand extends CommandGroup {
                         DataSize.ofBytes(backup.storedBytes()).approximate(),
                         manifest.map(m -> Integer.toString(m.chunks().size())).orElse("-"),
                         backup.state() + backup.manifestProblem().map(p -> ": " + p).orElse(""));
+                if (root.verbose) {
+                    manifest.ifPresent(m -> printDetails(out, m));
+                }
             }
             out.flush();
             return ExitCode.OK.code();
         }
+    }
+
+    private static void printDetails(PrintWriter out, BackupManifest manifest) {
+        out.println("  schema:   " + manifest.schema().orElse("not recorded (manifest format "
+                + manifest.formatVersion() + ")"));
+        out.println("  source:   database " + manifest.source().database() + ", PostgreSQL "
+                + manifest.source().serverVersion() + ", system " + manifest.source().systemIdentifier());
+        out.println("  written:  by lifeboat " + manifest.lifeboatVersion() + ", finished "
+                + manifest.finishedAt());
     }
 
     @Command(name = "copy", mixinStandardHelpOptions = true,
@@ -268,10 +282,14 @@ final class ArchiveCommand extends CommandGroup {
                     passphrase = Files.readString(passphraseFile).strip().toCharArray();
                 } catch (IOException e) {
                     throw new LifeboatException("cannot read the passphrase file " + passphraseFile + " ("
-                            + e.getMessage() + ")", e);
+                            + FileError.reason(e) + ")", e);
                 }
             } else if (System.console() != null) {
                 passphrase = System.console().readPassword("passphrase for %s: ", keyFile);
+            } else if (SecretKeyFile.needsPassphrase(keyFile)) {
+                throw new LifeboatException("secret key " + keyFile + " is protected by a passphrase and there is no"
+                        + " terminal to ask for it", "give it with --passphrase-file FILE (a file only you can read)",
+                        null);
             } else {
                 passphrase = new char[0];
             }

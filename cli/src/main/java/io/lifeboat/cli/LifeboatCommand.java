@@ -26,8 +26,13 @@ final class LifeboatCommand extends CommandGroup {
             description = "Config file (default: $LIFEBOAT_CONFIG, ./lifeboat.yml, /etc/lifeboat/lifeboat.yml).")
     Path config;
 
-    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "Log at DEBUG level.")
+    /** Set by {@code -v}; listings print more about each item too. */
+    boolean verbose;
+
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+            description = "Log at DEBUG level; listings show more of each item.")
     void verbose(boolean on) {
+        verbose = on;
         if (on) {
             ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
                     .setLevel(Level.DEBUG);

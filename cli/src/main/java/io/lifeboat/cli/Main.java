@@ -29,6 +29,7 @@ public final class Main {
         commandLine.setExecutionExceptionHandler(new ErrorReport());
         commandLine.setParameterExceptionHandler(new UsageErrorReport());
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+        CommandList.install(commandLine);
         return commandLine;
     }
 }

@@ -5,6 +5,7 @@ import io.lifeboat.core.config.SnapshotsConfig;
 import io.lifeboat.core.db.Pools;
 import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.core.process.ExternalCommand;
+import io.lifeboat.core.process.OsUser;
 import io.lifeboat.migrations.CatalogMigrator;
 import io.lifeboat.snapshotter.cycle.SnapshotCycle;
 import io.lifeboat.snapshotter.cycle.SnapshotMetadata;
@@ -185,8 +186,9 @@ final class SnapshotCommand extends CommandGroup {
             out.println("snapshot " + snapshot.name() + " restored to " + cluster.dataDirectory()
                     + " (ready to start; it recovers to " + snapshot.metadata().orElseThrow().stopLsn()
                     + " and promotes on first start)");
-            out.println("start it with: runuser -u " + cluster.osUser() + " -- pg_ctl -D " + cluster.dataDirectory()
-                    + " -o '-p PORT' start");
+            String asOwner = OsUser.isRoot() ? "runuser -u " + cluster.osUser() + " -- " : "";
+            out.println("start it with: " + asOwner + cluster.programs().program("pg_ctl") + " -D "
+                    + cluster.dataDirectory() + " -o '-p PORT' start");
         }
         out.flush();
         return ExitCode.OK.code();

@@ -8,6 +8,7 @@ import io.lifeboat.core.db.Pools;
 import io.lifeboat.migrations.CatalogMigrator;
 import io.lifeboat.replicator.BackgroundReplication;
 import io.lifeboat.replicator.Replicator;
+import io.lifeboat.testkit.FaultyProxy;
 import io.lifeboat.testkit.PgpKeys;
 import io.lifeboat.testkit.PostgresCluster;
 import io.lifeboat.testkit.S3Server;
@@ -117,7 +118,7 @@ class ArchiveCommandsIT {
     }
 
     @Test
-    void run_storesChunksThenTheManifestOnBothTargets() {
+    void run_storesChunksThenTheManifestOnBothTargets() throws Exception {
         CommandRun run = CommandRun.of("-c", config.toString(), "archive", "run");
         assertThat(run.exitCode()).as(run.err()).isZero();
         String lsn = value(standby, "SELECT lsn::text FROM lifeboat.applied_position");
@@ -128,6 +129,27 @@ class ArchiveCommandsIT {
         CommandRun list = CommandRun.of("-c", config.toString(), "archive", "list");
         assertThat(list.out().lines().toList()).anyMatch(l -> l.startsWith(id) && l.contains(lsn)
                 && l.endsWith("complete"));
+        // --verbose also turns DEBUG logging on, for this whole test JVM: put the level back after.
+        var rootLogger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.classic.Level level = rootLogger.getLevel();
+        CommandRun verbose;
+        try {
+            verbose = CommandRun.of("-c", config.toString(), "archive", "list", "--verbose");
+        } finally {
+            rootLogger.setLevel(level);
+        }
+        List<String> lines = verbose.out().lines().toList();
+        int row = lines.indexOf(lines.stream().filter(l -> l.startsWith(id)).findFirst().orElseThrow());
+        String masterSchema;
+        try (var connection = master.connect("app")) {
+            masterSchema = io.lifeboat.core.db.SchemaFingerprint.of(connection).value();
+        }
+        assertThat(lines.get(row + 1)).as("the standby's schema, which the master's equals")
+                .isEqualTo("  schema:   " + masterSchema);
+        assertThat(lines.get(row + 2)).startsWith("  source:   database app, PostgreSQL 15.");
+        assertThat(lines.get(row + 3)).startsWith("  written:  by lifeboat ");
+
         CommandRun offsite = CommandRun.of("-c", config.toString(), "archive", "list", "--target", "offsite");
         assertThat(offsite.out().lines().toList()).anyMatch(l -> l.startsWith(id) && l.endsWith("complete"));
         assertThat(dir.resolve("offsite").resolve(id).resolve("manifest.json")).exists();
@@ -164,10 +186,20 @@ class ArchiveCommandsIT {
                 restored.toString(), "--port", Integer.toString(port), "--key", dir.resolve("backup.key.asc").toString(),
                 "--passphrase-file", dir.resolve("passphrase").toString());
         assertThat(restore.exitCode()).as(restore.err()).isZero();
-        assertThat(restore.out()).startsWith("backup " + id + " restored from s3:primary into ");
+        Path passwordFile = parent.resolve("restored-" + id + ".password");
+        assertThat(restore.out()).startsWith("backup " + id + " restored from s3:primary into ")
+                .contains("(superuser postgres, its password in " + passwordFile + ", readable only by you: PGPASSFILE="
+                        + passwordFile + " psql -h 127.0.0.1 -p " + port + " -U postgres)");
         try {
+            // No trust: without the password nobody gets in, not even locally; the password is the operator's alone.
             var user = new java.util.Properties();
             user.setProperty("user", "postgres");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> java.sql.DriverManager.getConnection(
+                    "jdbc:postgresql://127.0.0.1:" + port + "/app", user)).isInstanceOf(java.sql.SQLException.class);
+            assertThat(io.lifeboat.testkit.PrivacyProbe.exposed(passwordFile)).isEmpty();
+            String line = Files.readString(passwordFile).strip();
+            assertThat(line).matches("\\*:" + port + ":\\*:postgres:[A-Za-z0-9_-]{32}");
+            user.setProperty("password", line.substring(line.lastIndexOf(':') + 1));
             try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/app", user);
                  var st = c.createStatement(); var rs = st.executeQuery(TABLE_MD5)) {
                 rs.next();
@@ -196,6 +228,68 @@ class ArchiveCommandsIT {
     }
 
     @Test
+    void restoreMistakes_eachGetOneLineSayingWhatHappenedAndWhatToDo() throws Exception {
+        CommandRun run = CommandRun.of("-c", config.toString(), "archive", "run");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        String id = run.out().split(" ")[1].replace(":", "");
+        keys.writeArmoredSecretKey(dir.resolve("mistakes.key.asc"));
+        Files.writeString(dir.resolve("mistakes.pass"), "correct horse\n");
+        standby.createDatabase("twice");
+        String twice = "postgresql://postgres@127.0.0.1:" + standby.port() + "/twice";
+        List<String> restore = List.of("-c", config.toString(), "archive", "restore", id, "--to", twice);
+
+        // A key the backup is not encrypted to: the message names the keys it is encrypted to.
+        PgpKeys other = PgpKeys.generate("Someone Else <else@example.invalid>", "other".toCharArray());
+        other.writeArmoredSecretKey(dir.resolve("other.key.asc"));
+        Files.writeString(dir.resolve("other.pass"), "other\n");
+        CommandRun wrongKey = CommandRun.of(with(restore, "--key", dir.resolve("other.key.asc").toString(),
+                "--passphrase-file", dir.resolve("other.pass").toString()));
+        assertThat(wrongKey.exitCode()).isEqualTo(2);
+        assertThat(wrongKey.err()).isEqualTo("error: backup " + id + " is encrypted to key " + keys.fingerprint()
+                + " (the manifest's recipients), not to key " + other.fingerprint() + "\n"
+                + "hint: give the secret key of that key with --key FILE (gpg --export-secret-keys --armor FINGERPRINT"
+                + " > FILE)\n");
+
+        // No terminal (as under cron or in this test) and no --passphrase-file.
+        CommandRun noTerminal = CommandRun.of(with(restore, "--key", dir.resolve("mistakes.key.asc").toString()));
+        assertThat(noTerminal.exitCode()).isEqualTo(2);
+        assertThat(noTerminal.err()).isEqualTo("error: secret key " + dir.resolve("mistakes.key.asc") + " is protected"
+                + " by a passphrase and there is no terminal to ask for it\n"
+                + "hint: give it with --passphrase-file FILE (a file only you can read)\n");
+
+        // A passphrase file that is not there: the reason, not the path again.
+        CommandRun noFile = CommandRun.of(with(restore, "--key", dir.resolve("mistakes.key.asc").toString(),
+                "--passphrase-file", dir.resolve("nowhere.pass").toString()));
+        assertThat(noFile.err()).isEqualTo("error: cannot read the passphrase file " + dir.resolve("nowhere.pass")
+                + " (no such file)\n");
+
+        // The second restore into the same database: pg_restore's own error, the command, and what to do.
+        String[] good = with(restore, "--key", dir.resolve("mistakes.key.asc").toString(), "--passphrase-file",
+                dir.resolve("mistakes.pass").toString());
+        CommandRun first = CommandRun.of(good);
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        try (var connection = standby.connect("twice"); var statement = connection.createStatement();
+             var rs = statement.executeQuery("SELECT count(*) FROM pg_namespace WHERE nspname = 'lifeboat'")) {
+            rs.next();
+            assertThat(rs.getInt(1)).as("the standby's lifeboat catalog is not part of the backup").isZero();
+        }
+        CommandRun second = CommandRun.of(good);
+        assertThat(second.exitCode()).isEqualTo(2);
+        assertThat(second.errLines()).hasSize(2);
+        assertThat(second.errLines().get(0)).isEqualTo("error: pg_restore failed (exit 1): could not execute query:"
+                + " ERROR: relation \"notes\" already exists; command was: CREATE TABLE public.notes (");
+        assertThat(second.errLines().get(1)).isEqualTo("hint: nothing was restored: pg_restore runs in one transaction"
+                + " and stops at the first error; the destination must be an empty database, with the roles the dump"
+                + " grants to (or --no-privileges)");
+    }
+
+    private static String[] with(List<String> args, String... more) {
+        List<String> all = new java.util.ArrayList<>(args);
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
+    }
+
+    @Test
     void grantsToRolesTheNewClusterLacks_failCleanlyOrAreSkippedWithNoPrivileges() throws Exception {
         standby.execute("CREATE ROLE report_reader");
         standby.execute("app", "GRANT SELECT ON notes TO report_reader");
@@ -219,9 +313,13 @@ class ArchiveCommandsIT {
             first.addAll(List.of("--new-cluster", parent.resolve("a").toString(), "--port", Integer.toString(freePort())));
             CommandRun refused = CommandRun.of(first.toArray(String[]::new));
             assertThat(refused.exitCode()).isEqualTo(2);
-            assertThat(refused.err()).isEqualTo("error: pg_restore failed (exit 1): Command was: GRANT SELECT ON TABLE"
-                    + " public.notes TO report_reader;\nhint: nothing was restored: pg_restore ran in one transaction\n");
+            assertThat(refused.err()).isEqualTo("error: pg_restore failed (exit 1): could not execute query: ERROR:"
+                    + " role \"report_reader\" does not exist; command was: GRANT SELECT ON TABLE public.notes TO"
+                    + " report_reader;\nhint: nothing was restored: pg_restore runs in one transaction and stops at the"
+                    + " first error; the destination must be an empty database, with the roles the dump grants to (or"
+                    + " --no-privileges)\n");
             assertThat(parent.resolve("a")).as("the failed new cluster is removed").doesNotExist();
+            assertThat(parent.resolve("a.password")).as("and its password file").doesNotExist();
 
             List<String> second = new java.util.ArrayList<>(restore);
             second.addAll(List.of("--new-cluster", parent.resolve("b").toString(), "--port", Integer.toString(freePort()),
@@ -291,6 +389,85 @@ class ArchiveCommandsIT {
             for (String target : List.of("primary", "offsite")) {
                 CommandRun verify = CommandRun.of("-c", config.toString(), "archive", "verify", id, "--target", target);
                 assertThat(verify.exitCode()).as(verify.out()).isZero();
+            }
+        }
+    }
+
+    @Test
+    void aSecondRunWhileOneRuns_refusesNamingIt_andAKilledRunLeavesNoLockBehind() throws Exception {
+        Path slow = writeConfig("slow-locked", "  bandwidth: 512KiB/s\n");
+        Path jar = Path.of("target", "lifeboat.jar").toAbsolutePath();
+        Process first = new ProcessBuilder("java", "-jar", jar.toString(), "-c", slow.toString(), "archive", "run")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("locked-run.log").toFile()).start();
+        try {
+            String holding = "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
+                    + " WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'lifeboat archive run%'";
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (value(standby, holding).equals("0") && System.nanoTime() < deadline && first.isAlive()) {
+                Thread.sleep(50);
+            }
+            assertThat(value(standby, holding)).as("the first run holds the archive lock").isEqualTo("1");
+
+            CommandRun second = CommandRun.of("-c", config.toString(), "archive", "run");
+
+            assertThat(second.exitCode()).isEqualTo(2);
+            assertThat(second.out()).isEmpty();
+            assertThat(second.errLines()).hasSize(2);
+            assertThat(second.errLines().get(0)).startsWith("error: another archive run is in progress on this standby:"
+                    + " lifeboat archive run (pid " + first.pid() + " on ").containsPattern(
+                    "\\), connected from 127\\.0\\.0\\.1/32 since \\S+Z \\(standby backend \\d+\\)$");
+            assertThat(second.errLines().get(1)).isEqualTo("hint: wait for it to finish; a run that died has already"
+                    + " released its lock");
+            assertThat(first.isAlive()).as("the first run goes on").isTrue();
+        } finally {
+            first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+
+        CommandRun next = CommandRun.of("-c", config.toString(), "archive", "run");
+        assertThat(next.exitCode()).as("the killed run's lock went with it: " + next.err()).isZero();
+    }
+
+    @Test
+    void s3Faults_areRetriedIntoIntactBackups_andAChunkThatNeverUploadsLeavesNoBackup() throws Exception {
+        try (FaultyProxy proxy = FaultyProxy.start(s3.endpoint())) {
+            Path flaky = writeConfig("flaky", "");
+            Files.writeString(flaky, Files.readString(flaky).replace(s3.endpoint().toString(),
+                    proxy.endpoint().toString()));
+            List<String> before = CommandRun.of("-c", config.toString(), "archive", "list").out().lines().skip(1)
+                    .toList();
+
+            proxy.on("PUT", ".*/chunk-00002(\\?.*)?").respond(500, "InternalError");
+            CommandRun failed = CommandRun.of("-c", flaky.toString(), "archive", "run");
+
+            assertThat(failed.exitCode()).isEqualTo(2);
+            assertThat(failed.errLines()).hasSize(2);
+            assertThat(failed.errLines().get(0)).matches("error: cannot upload \\d{8}T\\d{6}Z/chunk-00002 to s3:primary"
+                    + " \\(s3 answered 500 InternalError\\) \\(gave up after 5 attempts in [0-9.]+ s\\)");
+            assertThat(failed.errLines().get(1)).startsWith("hint: attempts: cannot upload ");
+            assertThat(failed.errLines().get(1).split("; ")).as("every attempt is named").hasSize(5)
+                    .allMatch(attempt -> attempt.endsWith("/chunk-00002 to s3:primary (s3 answered 500 InternalError)"));
+            String failedId = failed.errLines().get(0).substring("error: cannot upload ".length()).split("/")[0];
+            assertThat(s3.client().listObjectsV2(b -> b.bucket("backups").prefix(failedId + "/")).contents())
+                    .as("the failed run's committed chunks are gone, and it has no manifest").isEmpty();
+            assertThat(CommandRun.of("-c", config.toString(), "archive", "list").out().lines().skip(1).toList())
+                    .isEqualTo(before);
+
+            proxy.heal();
+            proxy.on("PUT", ".*/chunk-00002(\\?.*)?").times(1).cutRequestAfter(256 << 10);
+            proxy.on("PUT", ".*/chunk-00003(\\?.*)?").times(1).respond(503, "SlowDown");
+            // The copy to the offsite target reads the chunks back from the first one.
+            proxy.on("GET", ".*/chunk-00001(\\?.*)?").times(1).cutResponseAfter(100 << 10);
+            CommandRun retried = CommandRun.of("-c", flaky.toString(), "archive", "run");
+
+            assertThat(retried.exitCode()).as(retried.err()).isZero();
+            String id = retried.out().split(" ")[1].replace(":", "");
+            assertThat(proxy.log()).anyMatch(l -> l.contains(id + "/chunk-00002") && l.endsWith("cut request after 262144"))
+                    .anyMatch(l -> l.contains(id + "/chunk-00003") && l.endsWith("answered 503 SlowDown"))
+                    .anyMatch(l -> l.startsWith("GET ") && l.contains(id + "/chunk-00001")
+                            && l.endsWith("cut response after 102400"));
+            for (String target : List.of("primary", "offsite")) {
+                CommandRun verify = CommandRun.of("-c", config.toString(), "archive", "verify", id, "--target", target);
+                assertThat(verify.exitCode()).as(target + ": " + verify.out() + verify.err()).isZero();
             }
         }
     }

@@ -24,6 +24,46 @@ class LifeboatCommandTest {
             """;
 
     @Test
+    void everyHelpsCommandList_givesEachCommandAWholeSentence() {
+        java.util.List<picocli.CommandLine> groups = new java.util.ArrayList<>();
+        java.util.ArrayDeque<picocli.CommandLine> todo = new java.util.ArrayDeque<>(java.util.List.of(Main.commandLine()));
+        while (!todo.isEmpty()) {
+            picocli.CommandLine command = todo.pop();
+            if (!command.getSubcommands().isEmpty()) {
+                groups.add(command);
+                todo.addAll(command.getSubcommands().values());
+            }
+        }
+        assertThat(groups).hasSizeGreaterThanOrEqualTo(5);
+        for (picocli.CommandLine group : groups) {
+            String usage = group.getUsageMessage(picocli.CommandLine.Help.Ansi.OFF);
+            String list = usage.substring(usage.indexOf("Commands:\n") + "Commands:\n".length());
+            // Each entry: "  name   text", continued on deeper-indented lines; joined, it must end a sentence.
+            java.util.Map<String, String> entries = new java.util.LinkedHashMap<>();
+            String current = null;
+            for (String line : list.lines().toList()) {
+                if (line.isBlank()) {
+                    break;
+                }
+                if (line.matches("  \\S.*")) {
+                    current = line.strip().split("\\s+", 2)[0];
+                    entries.put(current, line.strip().substring(current.length()).strip());
+                } else if (current != null) {
+                    entries.merge(current, line.strip(), (a, b) -> a + " " + b);
+                }
+            }
+            assertThat(entries.keySet()).as(group.getCommandName()).containsExactlyInAnyOrderElementsOf(
+                    group.getSubcommands().keySet());
+            entries.forEach((name, text) -> assertThat(text).as(group.getCommandName() + " " + name)
+                    .matches(".*[.!?]"));
+        }
+        String top = Main.commandLine().getUsageMessage(picocli.CommandLine.Help.Ansi.OFF).replaceAll("\\s+", " ");
+        assertThat(top).contains("demo Start an embedded master and standby, replicate a small shop schema (one table"
+                + " without a primary key) under a write load, show sync status, and prove row by row that the standby"
+                + " matches. sync ");
+    }
+
+    @Test
     void badConfigWithThreeMistakes_printsThreeLinesAndExits2() throws IOException {
         Path file = config("""
                 master:

@@ -87,6 +87,88 @@ class SnapshotCommandsIT {
     }
 
     @Test
+    void restore_worksInEveryDocumentedFormAsTyped() throws Exception {
+        try (LoopVolume volume = LoopVolume.btrfs(2L << 30)) {
+            Path subvolume = volume.createSubvolume("pg");
+            try (PostgresCluster master = PostgresCluster.builder().parentDirectory(subvolume).start()) {
+                master.execute("CREATE TABLE kept AS SELECT g AS id FROM generate_series(1, 1000) g");
+                Path file = config(master, """
+                        provider: btrfs
+                        volume: %s
+                        directory: %s
+                        verify: false
+                        """.formatted(subvolume, volume.mountPoint().resolve("snapshots")));
+                CommandRun take = CommandRun.of("-c", file.toString(), "snapshot", "take");
+                assertThat(take.exitCode()).as(take.err()).isZero();
+                String name = take.out().split(" ")[1].replace(":", "");
+                Path masterSockets = Path.of(master.queryValue("SHOW unix_socket_directories"));
+                Path dataInVolume = subvolume.relativize(master.dataDirectory());
+
+                // --port P: started, its socket where the master has its own (the help's "as on the master").
+                Path started = volume.mountPoint().resolve("started");
+                int port = freePort();
+                CommandRun restore = CommandRun.of("-c", file.toString(), "snapshot", "restore", name, "--to",
+                        started.toString(), "--port", Integer.toString(port));
+                try {
+                    assertThat(restore.err()).isEmpty();
+                    assertThat(restore.out()).isEqualTo("snapshot " + name + " restored: PostgreSQL is running on port "
+                            + port + ", data directory " + started.resolve(dataInVolume) + "\n");
+                    assertThat(psql(master, masterSockets, port, "SELECT count(*) FROM kept")).isEqualTo("1000");
+                } finally {
+                    stopServer(master, started.resolve(dataInVolume));
+                }
+
+                // --port P --socket-dir D
+                Path sockets = Files.createDirectory(volume.mountPoint().resolve("sockets"));
+                ExternalCommand.of("chown", "postgres", sockets.toString()).run();
+                Path withSockets = volume.mountPoint().resolve("with-sockets");
+                int otherPort = freePort();
+                restore = CommandRun.of("-c", file.toString(), "snapshot", "restore", name, "--to",
+                        withSockets.toString(), "--port", Integer.toString(otherPort), "--socket-dir", sockets.toString());
+                try {
+                    assertThat(restore.exitCode()).as(restore.err()).isZero();
+                    assertThat(psql(master, sockets, otherPort, "SELECT count(*) FROM kept")).isEqualTo("1000");
+                } finally {
+                    stopServer(master, withSockets.resolve(dataInVolume));
+                }
+
+                // Neither: left ready to start, and the command it prints starts it as typed.
+                Path ready = volume.mountPoint().resolve("ready");
+                restore = CommandRun.of("-c", file.toString(), "snapshot", "restore", name, "--to", ready.toString());
+                assertThat(restore.exitCode()).as(restore.err()).isZero();
+                String start = restore.out().lines().filter(line -> line.startsWith("start it with: ")).findFirst()
+                        .orElseThrow().substring("start it with: ".length());
+                int thirdPort = freePort();
+                try {
+                    ExternalCommand.of("sh", "-c", start.replace("PORT", Integer.toString(thirdPort)) + " >/dev/null")
+                            .in(Path.of("/")).timeout(Duration.ofMinutes(2)).run();
+                    assertThat(psql(master, masterSockets, thirdPort, "SELECT count(*) FROM kept")).isEqualTo("1000");
+                } finally {
+                    stopServer(master, ready.resolve(dataInVolume));
+                }
+            }
+        }
+    }
+
+    private static String psql(PostgresCluster master, Path sockets, int port, String sql) {
+        return ExternalCommand.of(master.binDirectory().resolve("psql").toString(), "-X", "-A", "-t", "-h",
+                sockets.toString(), "-p", Integer.toString(port), "-U", "postgres", "-d", "postgres", "-c", sql)
+                .asUser("postgres").in(Path.of("/")).timeout(Duration.ofSeconds(30)).run().stdout().strip();
+    }
+
+    private static void stopServer(PostgresCluster master, Path data) {
+        ExternalCommand.of(master.binDirectory().resolve("pg_ctl").toString(), "-D", data.toString(), "-m",
+                "immediate", "-w", "stop").asUser("postgres").in(Path.of("/")).timeout(Duration.ofMinutes(1))
+                .runAllowingFailure();
+    }
+
+    private static int freePort() throws IOException {
+        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Test
     void run_takesOnTheSmallestSpacingsBoundariesUntilSigterm() throws Exception {
         try (LoopVolume volume = LoopVolume.btrfs(1L << 30)) {
             Path subvolume = volume.createSubvolume("pg");
@@ -179,6 +261,33 @@ class SnapshotCommandsIT {
                     "zfs list -H -o name tank/pg",
                     "zfs snapshot tank/pg@" + name + "_incomplete",
                     "zfs rename tank/pg@" + name + "_incomplete tank/pg@" + name);
+        }
+    }
+
+    @Test
+    void masterStoppingDuringTheSnapshot_isOneLineSayingSoAndThatTheSnapshotWasAbandoned() throws Exception {
+        try (PostgresCluster master = PostgresCluster.builder().start()) {
+            Path data = master.dataDirectory();
+            Path file = config(master, """
+                    provider: command
+                    volume: %s
+                    directory: %s
+                    verify: false
+                    commands:
+                      create: runuser -u postgres -- %s -D %s -m immediate -w stop
+                    """.formatted(data.getParent(), dir.resolve("stopped-snapshots"),
+                    master.binDirectory().resolve("pg_ctl"), data));
+
+            CommandRun take = CommandRun.of("-c", file.toString(), "snapshot", "take");
+
+            assertThat(take.exitCode()).isEqualTo(2);
+            assertThat(take.out()).isEmpty();
+            assertThat(take.errLines()).hasSize(2);
+            assertThat(take.errLines().get(0)).matches("error: snapshot lifeboat-\\S+Z abandoned: the master stopped"
+                    + " during the snapshot \\(its connection closed while in backup mode\\)");
+            assertThat(take.errLines().get(1)).isEqualTo("hint: start the master and take the snapshot again;"
+                    + " nothing of this one was kept");
+            assertThat(names(dir.resolve("stopped-snapshots"))).as("nothing half-made is left").isEmpty();
         }
     }
 

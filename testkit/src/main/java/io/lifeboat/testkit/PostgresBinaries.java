@@ -3,6 +3,7 @@ package io.lifeboat.testkit;
 import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.core.process.ExternalCommand;
 import io.lifeboat.core.process.ExternalCommandException;
+import io.lifeboat.core.process.MissingProgramException;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -84,11 +85,12 @@ public final class PostgresBinaries {
         return dockerProbe.getAsBoolean();
     }
 
+    /** One line naming the package, without a stack trace: what a test run on a machine without PostgreSQL shows. */
     LifeboatException notFound() {
         List<String> places = new ArrayList<>(List.of("PG_BIN", "pg_config --bindir"));
         searchRoots.forEach(root -> places.add(root + "/*/bin"));
-        return new LifeboatException("no PostgreSQL binaries found (looked in " + String.join(", ", places) + ")",
-                HINT, null);
+        return new MissingProgramException("no PostgreSQL binaries found (looked in " + String.join(", ", places)
+                + "): install package postgresql-15 or set PG_BIN", HINT);
     }
 
     private Optional<Path> pgConfigBindir() {

@@ -39,7 +39,9 @@ class PostgresBinariesTest {
 
         assertThatThrownBy(() -> PostgresCluster.builder().binaries(nowhere).create())
                 .isInstanceOf(LifeboatException.class)
-                .hasMessage("no PostgreSQL binaries found (looked in PG_BIN, pg_config --bindir)")
+                .hasMessage("no PostgreSQL binaries found (looked in PG_BIN, pg_config --bindir): install package postgresql-15"
+                        + " or set PG_BIN")
+                .satisfies(e -> assertThat(e.getStackTrace()).isEmpty())
                 .extracting(e -> ((LifeboatException) e).hint(), optional(String.class))
                 .contains("install PostgreSQL 15 (apt-get install -y postgresql-15) or set PG_BIN");
     }
@@ -50,7 +52,8 @@ class PostgresBinariesTest {
 
         assertThatThrownBy(() -> PostgresBinaries.searching(Map.of("PATH", temp.toString()), List.of(root), NO_DOCKER)
                 .locate())
-                .hasMessage("no PostgreSQL binaries found (looked in PG_BIN, pg_config --bindir, " + root + "/*/bin)");
+                .hasMessage("no PostgreSQL binaries found (looked in PG_BIN, pg_config --bindir, " + root + "/*/bin): install"
+                        + " package postgresql-15 or set PG_BIN");
     }
 
     @Test

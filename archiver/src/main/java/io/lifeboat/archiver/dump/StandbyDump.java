@@ -1,6 +1,7 @@
 package io.lifeboat.archiver.dump;
 
 import io.lifeboat.core.config.ConnectionConfig;
+import io.lifeboat.core.db.SchemaFingerprint;
 import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.core.manifest.BackupManifest;
 import io.lifeboat.core.process.PostgresPrograms;
@@ -31,12 +32,15 @@ public final class StandbyDump implements AutoCloseable {
     private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
     private final BackupManifest.Source source;
     private final String masterLsn;
+    private final SchemaFingerprint schema;
 
-    private StandbyDump(Connection snapshotHolder, Process process, BackupManifest.Source source, String masterLsn) {
+    private StandbyDump(Connection snapshotHolder, Process process, BackupManifest.Source source, String masterLsn,
+            SchemaFingerprint schema) {
         this.snapshotHolder = snapshotHolder;
         this.process = process;
         this.source = source;
         this.masterLsn = masterLsn;
+        this.schema = schema;
         this.stderrDrain = new Thread(this::drainStderr, "pg_dump-stderr");
         this.stderrDrain.setDaemon(true);
         this.stderrDrain.start();
@@ -70,8 +74,10 @@ public final class StandbyDump implements AutoCloseable {
             String lsn = appliedLsn(connection, slot).orElseThrow(() -> new LifeboatException("the standby has not"
                     + " applied anything from slot " + slot + " yet, so the master point of the dump is unknown",
                     "run lifeboat sync run first", null));
+            // In the exported snapshot: the fingerprint describes exactly the schema pg_dump writes.
+            SchemaFingerprint schema = SchemaFingerprint.of(connection);
             Process process = startPgDump(server, major, snapshot);
-            return new StandbyDump(connection, process, source, lsn);
+            return new StandbyDump(connection, process, source, lsn, schema);
         } catch (SQLException e) {
             closeQuietly(connection);
             throw new LifeboatException("cannot export a snapshot on the standby (" + e.getMessage() + ")", e);
@@ -94,6 +100,9 @@ public final class StandbyDump implements AutoCloseable {
     private static Process startPgDump(ConnectionConfig server, int major, String snapshot) {
         List<String> argv = new ArrayList<>(List.of(PostgresPrograms.forMajor(major).program("pg_dump").toString(),
                 "--format=custom", "--compress=0", "--snapshot=" + snapshot, "--no-password",
+                // Lifeboat's catalog on the standby is replication state, not the application's data: a restored
+                // database must not look like a standby at a stale position (the manifest keeps the master LSN).
+                "--exclude-schema=lifeboat",
                 "--host=" + server.host(), "--port=" + server.port(), "--username=" + server.user(),
                 "--dbname=" + server.database()));
         ProcessBuilder builder = new ProcessBuilder(argv);
@@ -122,6 +131,10 @@ public final class StandbyDump implements AutoCloseable {
 
     public String masterLsn() {
         return masterLsn;
+    }
+
+    public SchemaFingerprint schema() {
+        return schema;
     }
 
     /** EOF is not success: pg_dump must exit 0. */

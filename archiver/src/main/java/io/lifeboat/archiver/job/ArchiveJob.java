@@ -83,7 +83,10 @@ public final class ArchiveJob {
         long began = System.nanoTime();
         ArchiveTarget firstTarget = config.targets().get(0);
         List<String> done = new ArrayList<>();
-        try (StorageTarget first = StorageTargets.open(config, firstTarget)) {
+        // Held until every target has the backup: a second run would otherwise pick the same id, write into the
+        // same objects and, failing, delete this run's chunks.
+        ArchiveLock lock = ArchiveLock.acquire(standby);
+        try (lock; StorageTarget first = StorageTargets.open(config, firstTarget)) {
             BackupStore firstStore = new BackupStore(first);
             Instant startedAt = clock.instant();
             BackupId id = freshId(first, startedAt);
@@ -166,7 +169,8 @@ public final class ArchiveJob {
             }
             dump.close();
         }
-        return BackupManifest.of(id.toString(), startedAt, clock.instant(), dump.source(), dump.masterLsn(), "custom",
+        return BackupManifest.of(id.toString(), startedAt, clock.instant(), dump.source(), dump.masterLsn(),
+                dump.schema().value(), "custom",
                 Pipeline.names(stages), config.compressionLevel().isPresent() ? config.compressionLevel().getAsInt()
                         : null, fingerprints, chunks, plaintextSize, Sha256.hex(plaintext));
     }

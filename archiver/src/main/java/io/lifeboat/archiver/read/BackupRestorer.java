@@ -2,6 +2,7 @@ package io.lifeboat.archiver.read;
 
 import io.lifeboat.archiver.BackupId;
 import io.lifeboat.core.config.DataSize;
+import io.lifeboat.core.error.FileError;
 import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.core.manifest.BackupManifest;
 import io.lifeboat.core.manifest.ChunkEntry;
@@ -9,6 +10,7 @@ import io.lifeboat.core.process.ExternalCommand;
 import io.lifeboat.core.process.OsUser;
 import io.lifeboat.core.process.PostgresPrograms;
 import io.lifeboat.core.storage.ObjectInfo;
+import io.lifeboat.core.storage.PrivateFiles;
 import io.lifeboat.core.storage.StorageTarget;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -17,8 +19,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -42,6 +46,9 @@ public final class BackupRestorer {
     private static final Duration CLUSTER_COMMAND_LIMIT = Duration.ofMinutes(5);
     private static final Duration PG_RESTORE_EXIT_LIMIT = Duration.ofHours(12);
     private static final long PROGRESS_INTERVAL_NANOS = 250_000_000L;
+    private static final String NOTHING_RESTORED = "nothing was restored: pg_restore runs in one transaction and stops"
+            + " at the first error; the destination must be an empty database, with the roles the dump grants to"
+            + " (or --no-privileges)";
 
     private final BackupStore store;
     private final List<String> pgRestoreOptions;
@@ -66,6 +73,7 @@ public final class BackupRestorer {
         StorageTarget target = store.target();
         BackupManifest manifest = backup.manifest().orElseThrow(() -> new LifeboatException("backup " + backup.id()
                 + " on " + target.name() + " is incomplete (no manifest) and cannot be restored"));
+        DumpReader.requireRecipient(backup.id(), manifest, key);
         requireChunks(target, manifest);
         PostgresPrograms programs = DumpReader.programs(manifest);
         long plaintext;
@@ -83,6 +91,9 @@ public final class BackupRestorer {
                     + manifest.source().database();
             plaintext = restoreIntoNewCluster(backup.id(), manifest, programs, cluster, key, passphrase,
                     workDirectory, progress);
+            destination += " (superuser " + CLUSTER_SUPERUSER + ", its password in " + passwordFile(cluster)
+                    + ", readable only by you: PGPASSFILE=" + passwordFile(cluster) + " psql -h 127.0.0.1 -p "
+                    + cluster.port() + " -U " + CLUSTER_SUPERUSER + ")";
         }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - begin);
         LOG.info("backup {} on {} restored into {}: {} in {} ms", backup.id(), target.name(), destination,
@@ -113,18 +124,26 @@ public final class BackupRestorer {
         Path directory = cluster.directory().toAbsolutePath();
         requireEmpty(directory);
         boolean started = false;
+        String password = newPassword();
+        Map<String, String> login = Map.of("PGPASSWORD", password);
         try {
-            initdb(programs, directory, cluster.port());
-            clusterCommand(programs, "pg_ctl", "-D", directory.toString(), "-l",
+            initdb(programs, directory, cluster.port(), password);
+            writePasswordFile(passwordFile(cluster), cluster.port(), password);
+            clusterCommand(programs, Map.of(), "pg_ctl", "-D", directory.toString(), "-l",
                     directory.resolve("lifeboat-restore.log").toString(), "-w", "-t", "120", "start");
             started = true;
-            clusterCommand(programs, "createdb", "-h", directory.toString(), "-p", Integer.toString(cluster.port()),
-                    "-U", CLUSTER_SUPERUSER, "--", manifest.source().database());
+            clusterCommand(programs, login, "createdb", "-h", directory.toString(), "-p",
+                    Integer.toString(cluster.port()), "-U", CLUSTER_SUPERUSER, "--", manifest.source().database());
             return stream(id, manifest, programs, List.of("-h", directory.toString(), "-p",
                     Integer.toString(cluster.port()), "-U", CLUSTER_SUPERUSER, "-d", manifest.source().database()),
-                    Map.of(), key, passphrase, workDirectory, progress);
+                    login, key, passphrase, workDirectory, progress);
         } catch (RuntimeException e) {
             removeCluster(programs, directory, started, e);
+            try {
+                Files.deleteIfExists(passwordFile(cluster));
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
             throw e;
         }
     }
@@ -146,19 +165,60 @@ public final class BackupRestorer {
         }
     }
 
-    private static void initdb(PostgresPrograms programs, Path directory, int port) {
+    /**
+     * Where the new cluster's superuser password is kept for the operator: beside its directory (not inside, where
+     * it would be the server's OS user's), {@code DIR.password}, 0600, in libpq's passfile format.
+     */
+    public static Path passwordFile(RestoreDestination.NewCluster cluster) {
+        Path directory = cluster.directory().toAbsolutePath();
+        return directory.resolveSibling(directory.getFileName() + ".password");
+    }
+
+    private static String newPassword() {
+        byte[] random = new byte[24];
+        new SecureRandom().nextBytes(random);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    }
+
+    private static void writePasswordFile(Path file, int port, String password) {
+        try {
+            PrivateFiles.writeString(file, "*:" + port + ":*:" + CLUSTER_SUPERUSER + ":" + password + "\n");
+        } catch (IOException e) {
+            throw new LifeboatException("cannot write the new cluster's password file " + file + " ("
+                    + FileError.reason(e) + ")", e);
+        }
+    }
+
+    /**
+     * A cluster that asks every connection, local ones too, for the superuser's password (scram-sha-256): with
+     * trust, any local user could log in as the superuser of the restored data. initdb reads the password from a
+     * temporary file the server's OS user can read, removed right after.
+     */
+    private static void initdb(PostgresPrograms programs, Path directory, int port, String password) {
+        Path pwfile = null;
         try {
             Files.createDirectories(directory);
+            pwfile = Files.createTempFile("lifeboat-initdb-", ".pw");
+            PrivateFiles.writeString(pwfile, password + "\n");
             if (OsUser.isRoot()) {
-                ExternalCommand.of("chown", CLUSTER_OS_USER + ":" + CLUSTER_OS_USER, directory.toString())
-                        .timeout(CLUSTER_COMMAND_LIMIT).run();
+                ExternalCommand.of("chown", CLUSTER_OS_USER + ":" + CLUSTER_OS_USER, directory.toString(),
+                        pwfile.toString()).timeout(CLUSTER_COMMAND_LIMIT).run();
             }
+            clusterCommand(programs, Map.of(), "initdb", "-D", directory.toString(), "-U", CLUSTER_SUPERUSER,
+                    "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "--pwfile=" + pwfile,
+                    "--locale=C.UTF-8", "-E", "UTF8");
         } catch (IOException e) {
-            throw new LifeboatException("cannot create restore destination " + directory + " (" + e.getMessage() + ")",
-                    e);
+            throw new LifeboatException("cannot create restore destination " + directory + " (" + FileError.reason(e)
+                    + ")", e);
+        } finally {
+            if (pwfile != null) {
+                try {
+                    Files.deleteIfExists(pwfile);
+                } catch (IOException e) {
+                    LOG.warn("cannot remove the temporary password file {} ({})", pwfile, FileError.reason(e));
+                }
+            }
         }
-        clusterCommand(programs, "initdb", "-D", directory.toString(), "-U", CLUSTER_SUPERUSER, "--auth=trust",
-                "--locale=C.UTF-8", "-E", "UTF8");
         String settings = "\n# added by lifeboat archive restore\n"
                 + "listen_addresses = '127.0.0.1'\n"
                 + "port = " + port + "\n"
@@ -173,10 +233,12 @@ public final class BackupRestorer {
     }
 
     /** One program of the new cluster, as the OS user postgres when running as root (initdb refuses root). */
-    private static void clusterCommand(PostgresPrograms programs, String program, String... arguments) {
+    private static void clusterCommand(PostgresPrograms programs, Map<String, String> environment, String program,
+            String... arguments) {
         List<String> argv = new ArrayList<>(List.of(programs.program(program).toString()));
         argv.addAll(List.of(arguments));
         ExternalCommand command = ExternalCommand.of(argv).timeout(CLUSTER_COMMAND_LIMIT);
+        environment.forEach(command::env);
         if (OsUser.isRoot()) {
             // Its working directory must be one it may enter, not root's home.
             command.asUser(CLUSTER_OS_USER).in(Path.of("/"));
@@ -189,8 +251,8 @@ public final class BackupRestorer {
             RuntimeException failure) {
         try {
             if (started) {
-                clusterCommand(programs, "pg_ctl", "-D", directory.toString(), "-m", "immediate", "-w", "-t", "60",
-                        "stop");
+                clusterCommand(programs, Map.of(), "pg_ctl", "-D", directory.toString(), "-m", "immediate", "-w", "-t",
+                        "60", "stop");
             }
             ExternalCommand.of("rm", "-rf", "--", directory.toString()).timeout(CLUSTER_COMMAND_LIMIT).run();
         } catch (RuntimeException e) {
@@ -217,7 +279,8 @@ public final class BackupRestorer {
             } catch (DumpReader.SinkClosedException e) {
                 bar.end();
                 int exit = restore.awaitExit(Duration.ofMinutes(1));
-                throw new LifeboatException("pg_restore failed (exit " + exit + ")" + restore.lastLine(), e);
+                throw new LifeboatException("pg_restore failed (exit " + exit + ")" + restore.lastLine(),
+                        NOTHING_RESTORED, e);
             } catch (IOException | RuntimeException e) {
                 // Killed before its input ended, pg_restore never commits: its transaction rolls back.
                 restore.kill();
@@ -232,7 +295,7 @@ public final class BackupRestorer {
             int exit = restore.awaitExit(PG_RESTORE_EXIT_LIMIT);
             if (exit != 0) {
                 throw new LifeboatException("pg_restore failed (exit " + exit + ")" + restore.lastLine(),
-                        "nothing was restored: pg_restore ran in one transaction", null);
+                        NOTHING_RESTORED, null);
             }
             return plaintext;
         }

@@ -3,7 +3,9 @@ package io.lifeboat.archiver.read;
 import io.lifeboat.archiver.BackupId;
 import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.core.manifest.BackupManifest;
+import io.lifeboat.core.openpgp.OpenPgp;
 import io.lifeboat.core.process.PostgresPrograms;
+import io.lifeboat.core.storage.PrivateFiles;
 import io.lifeboat.core.storage.StorageTarget;
 import io.lifeboat.core.stream.ChunkedInput;
 import io.lifeboat.core.stream.OpenPgpDecryption;
@@ -14,7 +16,6 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Arrays;
@@ -57,6 +58,25 @@ final class DumpReader {
     }
 
     /**
+     * Before anything is downloaded or written: the key given is one the manifest records the backup as encrypted
+     * to. The message names those recipients, since they are the keys that can open it.
+     */
+    static void requireRecipient(BackupId id, BackupManifest manifest, PGPSecretKeyRing key) {
+        if (!manifest.stages().contains("openpgp")) {
+            return;
+        }
+        String given = OpenPgp.fingerprint(key.getPublicKey());
+        if (manifest.recipients().stream().anyMatch(given::equalsIgnoreCase)) {
+            return;
+        }
+        boolean one = manifest.recipients().size() == 1;
+        throw new LifeboatException("backup " + id + " is encrypted to " + (one ? "key " : "keys ")
+                + String.join(", ", manifest.recipients()) + " (the manifest's recipients), not to key " + given,
+                "give the secret key of " + (one ? "that key" : "one of them") + " with --key FILE"
+                        + " (gpg --export-secret-keys --armor FINGERPRINT > FILE)", null);
+    }
+
+    /**
      * Copies the plaintext dump to {@code sink} and returns its size.
      *
      * @param sinkMayEndEarly a sink that stops reading (as {@code pg_restore --list} does) is fine: the rest is
@@ -68,7 +88,8 @@ final class DumpReader {
     static long copy(StorageTarget target, BackupId id, BackupManifest manifest, PGPSecretKeyRing key,
             char[] passphrase, Path spoolDirectory, OutputStream sink, boolean sinkMayEndEarly,
             LongConsumer storedRead) throws IOException {
-        Files.createDirectories(spoolDirectory);
+        requireRecipient(id, manifest, key);
+        PrivateFiles.createDirectories(spoolDirectory);
         MessageDigest digest = Sha256.digest();
         long plaintext = 0;
         HoldBack held = new HoldBack(sink, sinkMayEndEarly);

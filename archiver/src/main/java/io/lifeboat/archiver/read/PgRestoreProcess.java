@@ -17,6 +17,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class PgRestoreProcess implements AutoCloseable {
     private static final int STDERR_TAIL_BYTES = 8192;
+    private static final String ERROR_PREFIX = "pg_restore: error: ";
+    private static final String COMMAND_PREFIX = "Command was: ";
 
     private final Process process;
     private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
@@ -65,13 +67,29 @@ final class PgRestoreProcess implements AutoCloseable {
         return process.isAlive();
     }
 
-    /** The last line pg_restore wrote to stderr, with {@code ": "} in front, or nothing. */
+    /**
+     * What pg_restore said went wrong, with {@code ": "} in front, or nothing: its last {@code pg_restore: error:}
+     * line with the {@code Command was:} line after it, else its last line. With {@code --exit-on-error} the
+     * error comes before the command it ran, so the last line alone would show only the command.
+     */
     String lastLine() {
         String text;
         synchronized (stderr) {
             text = stderr.toString(StandardCharsets.UTF_8).strip();
         }
-        return text.isEmpty() ? "" : ": " + text.substring(text.lastIndexOf('\n') + 1).strip();
+        if (text.isEmpty()) {
+            return "";
+        }
+        List<String> lines = text.lines().map(String::strip).toList();
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            if (lines.get(i).startsWith(ERROR_PREFIX)) {
+                String error = lines.get(i).substring(ERROR_PREFIX.length()).replaceAll("\\s+", " ");
+                String command = i + 1 < lines.size() && lines.get(i + 1).startsWith(COMMAND_PREFIX)
+                        ? "; command was: " + lines.get(i + 1).substring(COMMAND_PREFIX.length()) : "";
+                return ": " + error + command;
+            }
+        }
+        return ": " + lines.get(lines.size() - 1);
     }
 
     /** SIGKILL: its connection drops and the server rolls its open transaction back. */

@@ -2,6 +2,7 @@ package io.lifeboat.archiver.read;
 
 import io.lifeboat.archiver.BackupId;
 import io.lifeboat.core.config.DataSize;
+import io.lifeboat.core.db.SchemaFingerprint;
 import io.lifeboat.core.manifest.BackupManifest;
 import io.lifeboat.core.manifest.ChunkEntry;
 import io.lifeboat.core.manifest.ManifestCodec;
@@ -123,12 +124,20 @@ final class ArchivedDatabase implements AutoCloseable {
             chunks = chunker.commit();
         }
         BackupManifest manifest = BackupManifest.of(id.toString(), id.startedAt(), Instant.now(), source(), "0/16B3748",
-                "custom", Pipeline.names(List.of(zstd, openpgp)), 1, List.of(encryption.fingerprint()), chunks,
+                schema().value(), "custom", Pipeline.names(List.of(zstd, openpgp)), 1, List.of(encryption.fingerprint()), chunks,
                 plaintext, HexFormat.of().formatHex(digest.digest()));
         byte[] bytes = ManifestCodec.encode(manifest);
         store.publish(id, bytes, signed ? Optional.of(ManifestSignature.sign(bytes, signing.secretKeyRing(),
                 signing.passphrase())) : Optional.empty());
         return manifest;
+    }
+
+    SchemaFingerprint schema() {
+        try (Connection connection = cluster.connect(DATABASE)) {
+            return SchemaFingerprint.of(connection);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private BackupManifest.Source source() {

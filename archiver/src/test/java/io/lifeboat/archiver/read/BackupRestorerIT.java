@@ -107,10 +107,14 @@ class BackupRestorerIT {
         Files.write(file, bytes);
     }
 
-    private static Connection connect(int port, String database) throws Exception {
+    /** As the operator does: the superuser's password from the file the restore wrote (a libpq passfile line). */
+    private static Connection connect(RestoreDestination.NewCluster cluster, String database) throws Exception {
+        String line = Files.readString(BackupRestorer.passwordFile(cluster)).strip();
         Properties properties = new Properties();
         properties.setProperty("user", "postgres");
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, properties);
+        properties.setProperty("password", line.substring(line.lastIndexOf(':') + 1));
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + cluster.port() + "/" + database,
+                properties);
     }
 
     @Test
@@ -124,13 +128,17 @@ class BackupRestorerIT {
         int port = ArchivedDatabase.freePort();
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
 
-        RestoreResult result = restoreInto(new RestoreDestination.NewCluster(newCluster, port),
-                new PrintStream(progress, true, StandardCharsets.UTF_8));
+        RestoreDestination.NewCluster cluster = new RestoreDestination.NewCluster(newCluster, port);
+        RestoreResult result = restoreInto(cluster, new PrintStream(progress, true, StandardCharsets.UTF_8));
 
         assertThat(result.plaintextBytes()).isEqualTo(backup().manifest().orElseThrow().plaintextSize());
+        Path passwordFile = dir.resolve("restored.password");
         assertThat(result.destination()).isEqualTo("new cluster at " + newCluster + " on 127.0.0.1:" + port
-                + ", database shop");
-        try (Connection restored = connect(port, ArchivedDatabase.DATABASE)) {
+                + ", database shop (superuser postgres, its password in " + passwordFile + ", readable only by you:"
+                + " PGPASSFILE=" + passwordFile + " psql -h 127.0.0.1 -p " + port + " -U postgres)");
+        assertThat(Files.getPosixFilePermissions(passwordFile)).isEqualTo(
+                PosixFilePermissions.fromString("rw-------"));
+        try (Connection restored = connect(cluster, ArchivedDatabase.DATABASE)) {
             assertThat(ArchivedDatabase.contentOf(restored)).isEqualTo(sourceContent);
         }
         String drawn = progress.toString(StandardCharsets.UTF_8);
@@ -182,7 +190,7 @@ class BackupRestorerIT {
         String database = emptyDatabase();
         BackupManifest good = backup().manifest().orElseThrow();
         BackupManifest wrong = new BackupManifest(good.formatVersion(), good.id(), good.startedAt(), good.finishedAt(),
-                good.source(), good.masterLsn(), good.dumpFormat(), good.stages(), good.compressionLevel(),
+                good.source(), good.masterLsn(), good.schemaFingerprint(), good.dumpFormat(), good.stages(), good.compressionLevel(),
                 good.recipients(), good.chunks(), good.plaintextSize(), "0".repeat(64), good.lifeboatVersion());
         store.publish(ID, ManifestCodec.encode(wrong), Optional.empty());
 

@@ -8,16 +8,22 @@ import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.core.manifest.BackupManifest;
 import io.lifeboat.core.storage.BandwidthLimit;
 import io.lifeboat.core.storage.FilesystemTarget;
+import io.lifeboat.testkit.PrivacyProbe;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -93,6 +99,25 @@ class BackupVerifierIT {
         assertThat(report.contentChecked()).isTrue();
         assertThat(stored().verification().orElseThrow().contentChecked()).isTrue();
         assertThat(stored().state()).isEqualTo("verified");
+    }
+
+    @Test
+    @Tag("root")
+    void storedBackupAndTheSpool_areReadableByTheirOwnerOnly() throws Exception {
+        // The temp directory is private itself: open it up so that only Lifeboat's own modes protect what it wrote.
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        source.archive(store, ID);
+        verifier.verifyContent(stored(), Optional.empty(), source.encryption().secretKeyRing(),
+                source.encryption().passphrase(), dir.resolve("work"));
+
+        Path backup = dir.resolve("store").resolve(ID.toString());
+        List<Path> written = new ArrayList<>(List.of(dir.resolve("store"), backup, dir.resolve("work")));
+        try (Stream<Path> files = Files.list(backup)) {
+            written.addAll(files.toList());
+        }
+        assertThat(written).anyMatch(p -> p.getFileName().toString().startsWith("chunk-"))
+                .anyMatch(p -> p.getFileName().toString().equals("manifest.json"));
+        assertThat(PrivacyProbe.exposed(written)).isEmpty();
     }
 
     @Test

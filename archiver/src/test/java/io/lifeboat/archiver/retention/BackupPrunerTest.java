@@ -66,7 +66,7 @@ class BackupPrunerTest {
         byte[] bytes = id.toString().getBytes(StandardCharsets.US_ASCII);
         String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         BackupManifest manifest = BackupManifest.of(id.toString(), id.startedAt(), id.startedAt().plusSeconds(60),
-                new BackupManifest.Source("7000000000000000001", "shop", "15.14"), "0/16B3748", "custom", List.of(),
+                new BackupManifest.Source("7000000000000000001", "shop", "15.14"), "0/16B3748", "sha256:" + "0".repeat(64), "custom", List.of(),
                 null, List.of(), List.of(new ChunkEntry(id + "/chunk-00001", bytes.length, sha256)), bytes.length,
                 sha256);
         store.publish(id, ManifestCodec.encode(manifest), Optional.empty());

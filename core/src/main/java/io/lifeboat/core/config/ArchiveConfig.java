@@ -1,5 +1,6 @@
 package io.lifeboat.core.config;
 
+import io.lifeboat.core.openpgp.OpenPgp;
 import io.lifeboat.core.retention.RetentionSchedule;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -70,6 +71,9 @@ public record ArchiveConfig(
             }
         });
         List<Path> recipients = section.stringList("recipients").stream().map(section.reader()::resolve).toList();
+        recipients.stream().filter(OpenPgp::looksLikeSecretKey).forEach(file -> section.error("recipients", file
+                + " is a secret key: give the public key (gpg --export --armor KEY > FILE); the server needs no"
+                + " secret key"));
         Optional<Path> signingKey = section.string("signing_key").map(section.reader()::resolve);
         Optional<Secret> signingPassphrase = SecretValue.read(section, "signing_passphrase");
         Optional<DataSize> bandwidth = section.parsed("bandwidth", ArchiveConfig::rate);
@@ -130,9 +134,11 @@ public record ArchiveConfig(
         boolean pathStyle = section.bool("path_style").orElse(false);
         Optional<String> storageClass = section.string("storage_class");
         Optional<String> sse = section.string("server_side_encryption");
+        // A key that failed to read (an unset variable, an unreadable file) is reported as that, not as missing.
+        int errorsBefore = section.reader().errorCount();
         Optional<String> accessKeyId = section.string("access_key_id");
         Optional<Secret> secret = SecretValue.read(section, "secret_access_key");
-        if (accessKeyId.isPresent() != secret.isPresent() && !section.reader().hasErrors()) {
+        if (accessKeyId.isPresent() != secret.isPresent() && section.reader().errorCount() == errorsBefore) {
             section.error(accessKeyId.isPresent() ? "secret_access_key" : "access_key_id",
                     "missing (set both keys, or neither to use the AWS default credentials)");
         }

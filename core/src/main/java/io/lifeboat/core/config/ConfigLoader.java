@@ -1,5 +1,6 @@
 package io.lifeboat.core.config;
 
+import io.lifeboat.core.error.FileError;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +10,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -19,6 +22,8 @@ import org.yaml.snakeyaml.nodes.Node;
 public final class ConfigLoader {
     /** Blocks whose settings arrive with later features; present so they are known names, not typos. */
     private static final List<String> RESERVED_BLOCKS = List.of("recovery", "service");
+    /** ${VAR} (or ${VAR:-default}) not inside quotes: preceded by the start, a space, a colon, a comma or a bracket. */
+    private static final Pattern UNQUOTED_VARIABLE = Pattern.compile("(?:^|[\\s:,\\[{])(\\$\\{[^}]*})");
 
     private ConfigLoader() {
     }
@@ -72,6 +77,21 @@ public final class ConfigLoader {
         return a.host().equals(b.host()) && a.port() == b.port() && a.database().equals(b.database());
     }
 
+    /**
+     * In a flow block ({@code { }} or {@code [ ]}) an unquoted {@code ${VAR}} is YAML syntax, not text: the error
+     * YAML gives says nothing of it, so the line is looked at for one.
+     */
+    private static String unquotedVariable(Path file, int line) {
+        try {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            String text = line >= 1 && line <= lines.size() ? lines.get(line - 1) : "";
+            Matcher unquoted = UNQUOTED_VARIABLE.matcher(text);
+            return unquoted.find() ? " (inside { } or [ ] quote the value: \"" + unquoted.group(1) + "\")" : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     private static Node parse(Path file, ConfigReader reader) {
         LoaderOptions options = new LoaderOptions();
         options.setAllowRecursiveKeys(false);
@@ -85,10 +105,10 @@ public final class ConfigLoader {
         } catch (NoSuchFileException e) {
             reader.error(0, "", "cannot read the config file (no such file)");
         } catch (IOException e) {
-            reader.error(0, "", "cannot read the config file (" + e.getMessage() + ")");
+            reader.error(0, "", "cannot read the config file (" + FileError.reason(e) + ")");
         } catch (MarkedYAMLException e) {
             int line = e.getProblemMark() != null ? e.getProblemMark().getLine() + 1 : 0;
-            reader.error(line, "", "not valid YAML: " + e.getProblem());
+            reader.error(line, "", "not valid YAML: " + e.getProblem() + unquotedVariable(file, line));
         } catch (YAMLException e) {
             reader.error(0, "", "not valid YAML: " + e.getMessage());
         }

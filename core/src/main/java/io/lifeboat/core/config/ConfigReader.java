@@ -2,6 +2,7 @@ package io.lifeboat.core.config;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -40,8 +41,14 @@ final class ConfigReader {
         problems.add(new ConfigProblem(fileName, line, key, message, ConfigProblem.Severity.WARNING));
     }
 
+    /** In the file's order, so a reader can fix them top to bottom; those of no line (a missing block) last. */
     List<ConfigProblem> problems() {
-        return problems;
+        return problems.stream().sorted(Comparator.comparingInt(p -> p.line() == 0 ? Integer.MAX_VALUE : p.line()))
+                .toList();
+    }
+
+    int errorCount() {
+        return (int) problems.stream().filter(p -> p.severity() == ConfigProblem.Severity.ERROR).count();
     }
 
     boolean hasErrors() {

@@ -15,6 +15,9 @@ public final class HumanDuration {
     /** @throws IllegalArgumentException with a message fit to show after the key name */
     public static Duration parse(String text) {
         String compact = text.strip().replace(" ", "");
+        if (compact.equals("0")) {
+            return Duration.ZERO; // nothing in any unit; its key's range check then says what is allowed
+        }
         if (!WHOLE.matcher(compact).matches()) {
             throw new IllegalArgumentException(
                     "'" + text + "' is not a duration (write it like 30s, 15m, 1h30m or 7d; units ms, s, m, h, d, w)");

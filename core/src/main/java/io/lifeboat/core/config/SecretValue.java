@@ -1,9 +1,9 @@
 package io.lifeboat.core.config;
 
+import io.lifeboat.core.error.FileError;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Optional;
@@ -50,10 +50,8 @@ final class SecretValue {
                 section.warning(fileKey, file + " can be read by other users (chmod 600 it)");
             }
             return Optional.of(Secret.of(content));
-        } catch (NoSuchFileException e) {
-            section.error(fileKey, "cannot read " + file + " (no such file)");
         } catch (IOException e) {
-            section.error(fileKey, "cannot read " + file + " (" + e.getMessage() + ")");
+            section.error(fileKey, "cannot read " + file + " (" + FileError.reason(e) + ")");
         }
         return Optional.empty();
     }

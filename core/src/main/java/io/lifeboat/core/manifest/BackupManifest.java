@@ -3,6 +3,7 @@ package io.lifeboat.core.manifest;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.lifeboat.core.LifeboatVersion;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.List;
 import java.util.Objects;
 
@@ -12,12 +13,15 @@ import java.util.Objects;
  * in reverse and never looks at file extensions. {@code compressionLevel} is null when there is no zstd stage.
  *
  * @param masterLsn       the master position the dump represents, in PostgreSQL's {@code 0/16B3748} form
+ * @param schemaFingerprint the dumped database's {@code SchemaFingerprint} ({@code sha256:…}), read in the dump's
+ *                        snapshot; null only in format 1 manifests, written before it was recorded
  * @param dumpFormat      {@code custom} or {@code directory}
  * @param recipients      fingerprints of the keys the backup is encrypted to
  * @param plaintextSize   bytes of the dump before compression and encryption
  * @param plaintextSha256 SHA-256 (lower-case hex) of those bytes
  */
-@JsonPropertyOrder({"formatVersion", "id", "startedAt", "finishedAt", "source", "masterLsn", "dumpFormat", "stages",
+@JsonPropertyOrder({"formatVersion", "id", "startedAt", "finishedAt", "source", "masterLsn", "schemaFingerprint",
+        "dumpFormat", "stages",
         "compressionLevel", "recipients", "chunks", "plaintextSize", "plaintextSha256", "lifeboatVersion"})
 public record BackupManifest(
         int formatVersion,
@@ -26,6 +30,7 @@ public record BackupManifest(
         Instant finishedAt,
         Source source,
         String masterLsn,
+        String schemaFingerprint,
         String dumpFormat,
         List<String> stages,
         Integer compressionLevel,
@@ -35,8 +40,8 @@ public record BackupManifest(
         String plaintextSha256,
         String lifeboatVersion) {
 
-    /** The version this build writes and the newest it reads. */
-    public static final int FORMAT_VERSION = 1;
+    /** The version this build writes and the newest it reads. 2: schemaFingerprint. */
+    public static final int FORMAT_VERSION = 2;
 
     public BackupManifest {
         Objects.requireNonNull(id, "id");
@@ -44,6 +49,9 @@ public record BackupManifest(
         Objects.requireNonNull(finishedAt, "finishedAt");
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(masterLsn, "masterLsn");
+        if (formatVersion >= 2) {
+            Objects.requireNonNull(schemaFingerprint, "schemaFingerprint");
+        }
         Objects.requireNonNull(dumpFormat, "dumpFormat");
         Objects.requireNonNull(plaintextSha256, "plaintextSha256");
         Objects.requireNonNull(lifeboatVersion, "lifeboatVersion");
@@ -63,10 +71,16 @@ public record BackupManifest(
 
     /** A manifest in the current format, written by this build. */
     public static BackupManifest of(String id, Instant startedAt, Instant finishedAt, Source source, String masterLsn,
-            String dumpFormat, List<String> stages, Integer compressionLevel, List<String> recipients,
-            List<ChunkEntry> chunks, long plaintextSize, String plaintextSha256) {
-        return new BackupManifest(FORMAT_VERSION, id, startedAt, finishedAt, source, masterLsn, dumpFormat, stages,
+            String schemaFingerprint, String dumpFormat, List<String> stages, Integer compressionLevel,
+            List<String> recipients, List<ChunkEntry> chunks, long plaintextSize, String plaintextSha256) {
+        return new BackupManifest(FORMAT_VERSION, id, startedAt, finishedAt, source, masterLsn, schemaFingerprint,
+                dumpFormat, stages,
                 compressionLevel, recipients, chunks, plaintextSize, plaintextSha256, LifeboatVersion.current());
+    }
+
+    /** Absent in manifests written before format 2. */
+    public Optional<String> schema() {
+        return Optional.ofNullable(schemaFingerprint);
     }
 
     /** Bytes stored on the target: the sum of the chunk sizes. */

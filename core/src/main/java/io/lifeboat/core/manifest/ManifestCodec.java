@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lifeboat.core.error.LifeboatException;
 import java.io.IOException;
 import java.lang.reflect.ParameterizedType;
@@ -59,6 +60,10 @@ public final class ManifestCodec {
             JsonNode tree = MAPPER.readTree(json);
             if (tree == null || !tree.isObject()) {
                 throw invalid(origin, "not a json object", null);
+            }
+            // Format 1 predates the schema fingerprint: its manifests are read as having none.
+            if (tree.path("formatVersion").asInt() == 1 && !tree.has("schemaFingerprint")) {
+                ((ObjectNode) tree).putNull("schemaFingerprint");
             }
             requireFields(tree, BackupManifest.class, "", origin);
             manifest = MAPPER.treeToValue(tree, BackupManifest.class);

@@ -1,5 +1,6 @@
 package io.lifeboat.core.openpgp;
 
+import io.lifeboat.core.error.FileError;
 import io.lifeboat.core.error.LifeboatException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,8 +47,35 @@ public final class OpenPgp {
         } catch (NoSuchFileException e) {
             throw new LifeboatException(what + ": no such file");
         } catch (IOException e) {
-            throw new LifeboatException(what + ": cannot read (" + e.getMessage() + ")", e);
+            throw new LifeboatException(what + ": cannot read (" + FileError.reason(e) + ")", e);
         }
+    }
+
+    /**
+     * Whether {@code file} holds a secret key, judged from its start alone (the armor header, or the first packet's
+     * tag: 5 secret key, 7 secret subkey), so a config can be checked without parsing keys.
+     */
+    public static boolean looksLikeSecretKey(Path file) {
+        byte[] head = new byte[4096];
+        int n;
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            n = in.readNBytes(head, 0, head.length);
+        } catch (IOException e) {
+            return false;
+        }
+        if (n == 0) {
+            return false;
+        }
+        if (new String(head, 0, n, java.nio.charset.StandardCharsets.US_ASCII)
+                .contains("-----BEGIN PGP PRIVATE KEY BLOCK-----")) {
+            return true;
+        }
+        int first = head[0] & 0xff;
+        if ((first & 0x80) == 0) {
+            return false;
+        }
+        int tag = (first & 0x40) != 0 ? first & 0x3f : (first >> 2) & 0x0f;
+        return tag == 5 || tag == 7;
     }
 
     /** 16 upper-case hex digits, as gpg prints a long key id. */

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.Iterator;
+import org.bouncycastle.bcpg.SymmetricKeyAlgorithmTags;
 import org.bouncycastle.openpgp.PGPException;
 import org.bouncycastle.openpgp.PGPPrivateKey;
 import org.bouncycastle.openpgp.PGPSecretKey;
@@ -27,6 +28,22 @@ public final class SecretKeyFile {
 
     /** The first secret key ring in {@code file}, after checking that {@code passphrase} unlocks it. */
     public static PGPSecretKeyRing read(Path file, char[] passphrase) {
+        PGPSecretKeyRing ring = parse(file);
+        unlock(ring, passphrase);
+        return ring;
+    }
+
+    /** Whether the key in {@code file} is protected by a passphrase (gpg's default) rather than stored in clear. */
+    public static boolean needsPassphrase(Path file) {
+        for (PGPSecretKey key : parse(file)) {
+            if (!key.isPrivateKeyEmpty() && key.getKeyEncryptionAlgorithm() != SymmetricKeyAlgorithmTags.NULL) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static PGPSecretKeyRing parse(Path file) {
         String what = "secret key " + file;
         byte[] bytes = OpenPgp.readKeyFile(file, what);
         PGPSecretKeyRing ring;
@@ -43,7 +60,6 @@ public final class SecretKeyFile {
             }
             throw new LifeboatException(what + ": not an openpgp secret key", e);
         }
-        unlock(ring, passphrase);
         return ring;
     }
 

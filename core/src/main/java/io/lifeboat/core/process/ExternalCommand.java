@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import io.lifeboat.core.config.HumanDuration;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -114,7 +115,13 @@ public final class ExternalCommand {
     }
 
     private Process start() {
-        ProcessBuilder builder = new ProcessBuilder(effectiveArgv());
+        List<String> effective = new ArrayList<>(effectiveArgv());
+        int program = effective.size() - argv.size();
+        effective.set(program, locate(argv.get(0)));
+        if (program > 0) {
+            effective.set(0, locate(effective.get(0)));
+        }
+        ProcessBuilder builder = new ProcessBuilder(effective);
         if (directory != null) {
             builder.directory(directory.toFile());
         }
@@ -127,6 +134,31 @@ public final class ExternalCommand {
         } catch (IOException e) {
             throw new ExternalCommandException("cannot run " + argv.get(0) + " (" + e.getMessage() + ")", -1, "");
         }
+    }
+
+    /**
+     * The program to exec: a path as given, a name looked up on the {@code PATH} this command's environment gives
+     * the child (the JVM itself would search its own). Not found is a {@link MissingProgramException} naming the
+     * package to install, rather than an exec error.
+     */
+    private String locate(String program) {
+        if (program.contains("/")) {
+            if (!Files.isExecutable(directory == null ? Path.of(program) : directory.resolve(program))) {
+                throw MissingProgramException.of(program);
+            }
+            return program;
+        }
+        String path = environment.getOrDefault("PATH", System.getenv("PATH"));
+        if (path != null) {
+            for (String entry : path.split(":")) {
+                Path candidate = Path.of(entry.isEmpty() ? "." : entry, program);
+                if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                    // The bare name when the JVM's own search finds the same program: argv[0] stays as written.
+                    return environment.containsKey("PATH") ? candidate.toString() : program;
+                }
+            }
+        }
+        throw MissingProgramException.of(program);
     }
 
     List<String> effectiveArgv() {

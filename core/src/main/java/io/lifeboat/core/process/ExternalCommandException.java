@@ -8,7 +8,11 @@ public class ExternalCommandException extends LifeboatException {
     private final String stderrTail;
 
     ExternalCommandException(String message, int exitCode, String stderrTail) {
-        super(message);
+        this(message, null, exitCode, stderrTail);
+    }
+
+    ExternalCommandException(String message, String hint, int exitCode, String stderrTail) {
+        super(message, hint, null);
         this.exitCode = exitCode;
         this.stderrTail = stderrTail;
     }

@@ -27,10 +27,11 @@ public record RetentionSchedule(List<Duration> spacings, Duration span) {
     /** @throws IllegalArgumentException with a message fit to show after the config key */
     public static RetentionSchedule parse(String text) {
         String[] parts = text.strip().split("/", -1);
-        if (parts.length != 2 || parts[0].isBlank() || parts[1].isBlank()) {
+        if (parts.length > 2 || parts[0].isBlank()) {
             throw new IllegalArgumentException("'" + text + "' is not a schedule (write spacings, then / and the"
                     + " span, like 1h,1d/7d)");
         }
+        // The spacings first, even without a span: "1d,1h" is wrong in its order before it lacks a span.
         List<Duration> spacings = new ArrayList<>();
         for (String part : parts[0].split(",")) {
             Duration spacing = HumanDuration.parse(part.strip());
@@ -39,12 +40,21 @@ public record RetentionSchedule(List<Duration> spacings, Duration span) {
             }
             if (!spacings.isEmpty()) {
                 Duration previous = spacings.get(spacings.size() - 1);
-                if (spacing.compareTo(previous) <= 0 || spacing.toMillis() % previous.toMillis() != 0) {
-                    throw new IllegalArgumentException("'" + text + "': " + part.strip() + " is not a larger multiple"
-                            + " of " + HumanDuration.format(previous));
+                if (spacing.compareTo(previous) <= 0) {
+                    throw new IllegalArgumentException("'" + text + "': the spacings must grow from the smallest to"
+                            + " the largest, but " + part.strip() + " follows " + HumanDuration.format(previous)
+                            + " (like 1h,1d/7d)");
+                }
+                if (spacing.toMillis() % previous.toMillis() != 0) {
+                    throw new IllegalArgumentException("'" + text + "': " + part.strip() + " is not a multiple of "
+                            + HumanDuration.format(previous) + "; each spacing must be a multiple of the one before");
                 }
             }
             spacings.add(spacing);
+        }
+        if (parts.length != 2 || parts[1].isBlank()) {
+            throw new IllegalArgumentException("'" + text + "' has no span (write spacings, then / and how long to"
+                    + " keep, like " + parts[0].strip() + "/7d)");
         }
         Duration span = HumanDuration.parse(parts[1].strip());
         Duration largest = spacings.get(spacings.size() - 1);

@@ -70,8 +70,8 @@ public final class FilesystemTarget implements StorageTarget {
         Path file = file(key);
         Path temp = file.resolveSibling("." + file.getFileName() + TEMP_MARK + randomSuffix());
         try {
-            Files.createDirectories(file.getParent());
-            FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            PrivateFiles.createDirectories(file.getParent());
+            FileChannel channel = PrivateFiles.createNew(temp);
             return new FileOutput(key, file, temp, channel);
         } catch (IOException e) {
             throw failure("write", key, e);

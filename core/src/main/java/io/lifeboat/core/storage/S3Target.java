@@ -37,6 +37,7 @@ import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.ContentStreamProvider;
@@ -45,6 +46,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -130,9 +132,7 @@ public final class S3Target implements StorageTarget {
 
     @Override
     public InputStream open(String key) {
-        String objectKey = objectKey(key);
-        return call("download " + key + " from " + name, key,
-                () -> client.getObject(r -> r.bucket(settings.bucket()).key(objectKey)));
+        return new ObjectDownload(Keys.check(key, name));
     }
 
     @Override
@@ -459,6 +459,97 @@ public final class S3Target implements StorageTarget {
         private void requireOpen() {
             if (closed) {
                 throw new IllegalStateException(key + " on " + name + " is already committed or closed");
+            }
+        }
+    }
+
+    /**
+     * One object being read. The first GET is retried like every call; a transfer that breaks later (a reset, a cut
+     * connection, a body that ends before its announced length) is resumed by a ranged GET from the first byte not
+     * yet read, pinned to the object's ETag, so a replaced object is an error rather than a splice of two. Every
+     * break is logged; past {@link #MAX_RESUMES} of them the read fails naming each.
+     */
+    private final class ObjectDownload extends InputStream {
+        private static final int MAX_RESUMES = 5;
+
+        private final String key;
+        private final String objectKey;
+        private final String etag;
+        private final long length;
+        private final List<String> breaks = new ArrayList<>();
+        private ResponseInputStream<GetObjectResponse> body;
+        private long position;
+
+        ObjectDownload(String key) {
+            this.key = key;
+            this.objectKey = settings.prefix() + key;
+            this.body = call("download " + key + " from " + name, key,
+                    () -> client.getObject(r -> r.bucket(settings.bucket()).key(objectKey)));
+            this.etag = body.response().eTag();
+            this.length = body.response().contentLength();
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] into, int offset, int count) throws IOException {
+            if (count == 0) {
+                return 0;
+            }
+            while (position < length) {
+                try {
+                    int n = body.read(into, offset, (int) Math.min(count, length - position));
+                    if (n > 0) {
+                        position += n;
+                        return n;
+                    }
+                    resume("the body ended early");
+                } catch (IOException | SdkException e) {
+                    resume(rootMessage(e));
+                }
+            }
+            return -1;
+        }
+
+        private void resume(String cause) throws IOException {
+            abortBody();
+            breaks.add(cause + " at byte " + position);
+            if (breaks.size() > MAX_RESUMES) {
+                throw new IOException("download of " + key + " from " + name + " broke " + breaks.size()
+                        + " times: " + String.join("; ", breaks));
+            }
+            LOG.debug("download of {} from {} broke at byte {} of {} ({}); resuming ({} of {})", key, name, position,
+                    length, cause, breaks.size(), MAX_RESUMES);
+            long from = position;
+            body = call("resume download of " + key + " from " + name + " at byte " + from, key,
+                    () -> client.getObject(r -> r.bucket(settings.bucket()).key(objectKey).ifMatch(etag)
+                            .range("bytes=" + from + "-")));
+        }
+
+        @Override
+        public void close() {
+            if (position < length) {
+                abortBody();
+            } else {
+                try {
+                    body.close();
+                } catch (IOException e) {
+                    LOG.debug("closing the download of {} from {}: {}", key, name, e.getMessage());
+                }
+            }
+        }
+
+        private void abortBody() {
+            try {
+                // abort(): closing a half-read body would first drain it, to reuse the connection.
+                body.abort();
+                body.close();
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("closing the download of {} from {}: {}", key, name, e.getMessage());
             }
         }
     }

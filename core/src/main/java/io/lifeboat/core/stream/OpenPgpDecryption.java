@@ -68,7 +68,8 @@ public final class OpenPgpDecryption implements Decoding {
             throw new LifeboatException("openpgp data is encrypted to key "
                     + addressedTo.stream().map(OpenPgp::keyId).collect(Collectors.joining(", "))
                     + ", not to key " + OpenPgp.fingerprint(ring.getPublicKey()),
-                    "give the secret key the backup was encrypted to (its key ids: " + ourKeyIds() + ")", null);
+                    "give the secret key that holds " + (addressedTo.size() == 1 ? "that key" : "one of those keys"),
+                    null);
         }
         if (!data.isIntegrityProtected()) {
             throw new LifeboatException("openpgp data has no integrity protection",
@@ -84,12 +85,6 @@ public final class OpenPgpDecryption implements Decoding {
             throw new LifeboatException("cannot decrypt openpgp data with key " + OpenPgp.fingerprint(ring.getPublicKey())
                     + " (" + e.getMessage() + ")", e);
         }
-    }
-
-    private String ourKeyIds() {
-        List<String> ids = new ArrayList<>();
-        ring.getSecretKeys().forEachRemaining(key -> ids.add(OpenPgp.keyId(key.getKeyID())));
-        return String.join(", ", ids);
     }
 
     private static PGPEncryptedDataList encryptedDataList(JcaPGPObjectFactory factory) throws IOException {

@@ -228,11 +228,57 @@ class ConfigLoaderTest {
                   lock_timeout: 1s
                 """);
         assertThat(errorsOf(file, Map.of("STANDBY_PW", "x"))).containsExactly(
-                "lifeboat.yml:17: snapshots.provider: 'btrfz' is not a provider (btrfs, lvm, zfs, copy or command)",
                 "lifeboat.yml:16: snapshots.volume: missing (required)",
+                "lifeboat.yml:17: snapshots.provider: 'btrfz' is not a provider (btrfs, lvm, zfs, copy or command)",
                 "lifeboat.yml:18: snapshots.directory: must be an absolute path",
-                "lifeboat.yml:19: snapshots.schedule: '1h,90m/7d': 90m is not a larger multiple of 1h",
+                "lifeboat.yml:19: snapshots.schedule: '1h,90m/7d': 90m is not a multiple of 1h; each spacing must be"
+                        + " a multiple of the one before",
                 "lifeboat.yml:20: snapshots.lock_timeout: 1s is out of range (2s to 24h)");
+    }
+
+    @Test
+    void mistakesAUserMade_eachSayWhatIsWrongAndComeInTheFilesOrder() throws IOException {
+        passwordFile("x");
+        Files.writeString(dir.resolve("backup.key.asc"), "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nxcLY\n");
+        Path file = write("lifeboat.yml", GOOD.replace("  chunk_size: 512MiB\n", """
+                  chunk_size: 512MiB
+                  recipients: [backup.key.asc]
+                  targets:
+                    - name: primary
+                      type: s3
+                      bucket: backups
+                      secret_access_key: ${S3_SECRET}
+                    - name: primary
+                      type: filesystem
+                      path: /mnt/offsite
+                """) + """
+                snapshots:
+                  provider: btrfs
+                  volume: /srv/pg
+                  directory: /srv/snapshots
+                  schedule: "1d,1h"
+                  lock_timeout: 0
+                """);
+        assertThat(errorsOf(file, Map.of("STANDBY_PW", "x", "S3_SECRET", "s"))).containsExactly(
+                "lifeboat.yml:16: archive.recipients: " + dir.resolve("backup.key.asc") + " is a secret key: give the"
+                        + " public key (gpg --export --armor KEY > FILE); the server needs no secret key",
+                "lifeboat.yml:18: archive.targets[0].access_key_id: missing (set both keys, or neither to use the AWS"
+                        + " default credentials)",
+                "lifeboat.yml:22: archive.targets[1].name: 'primary' names two targets",
+                "lifeboat.yml:29: snapshots.schedule: '1d,1h': the spacings must grow from the smallest to the largest,"
+                        + " but 1h follows 1d (like 1h,1d/7d)",
+                "lifeboat.yml:30: snapshots.lock_timeout: 0s is out of range (2s to 24h)");
+    }
+
+    @Test
+    void anUnquotedVariableInsideBraces_isNamedWithTheQuotingThatFixesIt() throws IOException {
+        Path file = write("flow.yml", """
+                master: {host: ${MASTER_HOST}, database: app, user: lifeboat}
+                standby: {host: 10.0.0.6, database: app, user: lifeboat}
+                """);
+        assertThat(errorsOf(file, Map.of("MASTER_HOST", "10.0.0.5"))).containsExactly(
+                "flow.yml:1: not valid YAML: expected ',' or '}', but got { (inside { } or [ ] quote the value:"
+                        + " \"${MASTER_HOST}\")");
     }
 
     @Test

@@ -16,7 +16,7 @@ class ManifestCodecTest {
     static BackupManifest sample() {
         return BackupManifest.of("20261122T020000Z", Instant.parse("2026-11-22T02:00:00Z"),
                 Instant.parse("2026-11-22T02:07:31.250Z"),
-                new BackupManifest.Source("7311536512345678901", "shop", "15.8"), "0/16B3748", "custom",
+                new BackupManifest.Source("7311536512345678901", "shop", "15.8"), "0/16B3748", "sha256:" + "d".repeat(64), "custom",
                 List.of("zstd", "openpgp"), 3, List.of("0123456789ABCDEF0123456789ABCDEF01234567"),
                 List.of(new ChunkEntry("20261122T020000Z/chunk-00001", 1000, "a".repeat(64)),
                         new ChunkEntry("20261122T020000Z/chunk-00002", 17, "b".repeat(64))),
@@ -30,9 +30,10 @@ class ManifestCodecTest {
         String text = new String(json, StandardCharsets.UTF_8);
 
         assertThat(ManifestCodec.decode(json, ORIGIN)).isEqualTo(manifest);
-        assertThat(text).containsSubsequence("\"formatVersion\" : 1", "\"id\"", "\"startedAt\" : \"2026-11-22T02:00:00Z\"",
+        assertThat(text).containsSubsequence("\"formatVersion\" : 2", "\"id\"", "\"startedAt\" : \"2026-11-22T02:00:00Z\"",
                 "\"finishedAt\"", "\"source\"", "\"systemIdentifier\"", "\"database\"", "\"serverVersion\"",
-                "\"masterLsn\" : \"0/16B3748\"", "\"dumpFormat\"", "\"stages\" : [ \"zstd\", \"openpgp\" ]",
+                "\"masterLsn\" : \"0/16B3748\"",
+                "\"schemaFingerprint\" : \"sha256:" + "d".repeat(64) + "\"", "\"dumpFormat\"", "\"stages\" : [ \"zstd\", \"openpgp\" ]",
                 "\"compressionLevel\" : 3", "\"recipients\"", "\"chunks\"", "\"key\"", "\"size\"", "\"sha256\"",
                 "\"plaintextSize\"", "\"plaintextSha256\"", "\"lifeboatVersion\" : \"" + LifeboatVersion.current() + "\"");
         assertThat(ManifestCodec.encode(ManifestCodec.decode(json, ORIGIN))).isEqualTo(json);
@@ -63,9 +64,29 @@ class ManifestCodecTest {
 
     @Test
     void refusesANewerFormat() {
-        String json = encoded().replace("\"formatVersion\" : 1", "\"formatVersion\" : 2");
+        String json = encoded().replace("\"formatVersion\" : 2", "\"formatVersion\" : 3");
         assertThatThrownBy(() -> ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8), ORIGIN))
-                .hasMessage("manifest " + ORIGIN + " is format version 2, newer than this lifeboat reads (1)");
+                .hasMessage("manifest " + ORIGIN + " is format version 3, newer than this lifeboat reads (2)");
+    }
+
+    @Test
+    void readsAFormat1ManifestWrittenBeforeTheSchemaFingerprint() {
+        String json = encoded().replace("\"formatVersion\" : 2", "\"formatVersion\" : 1")
+                .replaceAll("\"schemaFingerprint\" : \"sha256:d+\",\\s*", "");
+        assertThat(json).doesNotContain("schemaFingerprint");
+
+        BackupManifest old = ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8), ORIGIN);
+
+        assertThat(old.formatVersion()).isEqualTo(1);
+        assertThat(old.schema()).isEmpty();
+        assertThat(old.chunks()).isEqualTo(sample().chunks());
+    }
+
+    @Test
+    void refusesAFormat2ManifestWithoutTheSchemaFingerprint() {
+        String json = encoded().replaceAll("\"schemaFingerprint\" : \"sha256:d+\",\\s*", "");
+        assertThatThrownBy(() -> ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8), ORIGIN))
+                .hasMessage("manifest " + ORIGIN + " is invalid: missing field schemaFingerprint");
     }
 
     @Test

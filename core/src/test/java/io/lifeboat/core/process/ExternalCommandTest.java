@@ -3,8 +3,12 @@ package io.lifeboat.core.process;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ExternalCommandTest {
     @Test
@@ -35,7 +39,31 @@ class ExternalCommandTest {
     @Test
     void missingProgram_isOneLine() {
         assertThatThrownBy(() -> ExternalCommand.of("/nonexistent/pg_dump").run())
-                .hasMessageStartingWith("cannot run /nonexistent/pg_dump (");
+                .isInstanceOf(MissingProgramException.class)
+                .hasMessage("cannot run /nonexistent/pg_dump: no such program");
+    }
+
+    @Test
+    void missingTool_failsWithOneLineNamingItsPackageAndNoStackTrace(@TempDir Path emptyPath) {
+        // The PATH the child gets is where the program is looked for: here one without btrfs-progs' programs.
+        assertThatThrownBy(() -> ExternalCommand.of("mkfs.btrfs", "--version").env("PATH", emptyPath.toString()).run())
+                .isInstanceOf(ExternalCommandException.class)
+                .hasMessage("cannot run mkfs.btrfs: not installed (package btrfs-progs)")
+                .satisfies(e -> assertThat(e.getStackTrace()).isEmpty())
+                .satisfies(e -> assertThat(((MissingProgramException) e).hint()).contains("install it: apt-get install btrfs-progs"));
+        assertThatThrownBy(() -> ExternalCommand.of("/usr/lib/postgresql/99/bin/pg_waldump").run())
+                .hasMessage("cannot run pg_waldump: not installed (package postgresql-99)");
+        assertThatThrownBy(() -> ExternalCommand.of("gpg", "--version").asUser("nobody").env("PATH", emptyPath.toString()).run())
+                .hasMessage("cannot run gpg: not installed (package gnupg)");
+    }
+
+    @Test
+    void pathOfTheChildsEnvironment_findsTheProgram(@TempDir Path bin) throws Exception {
+        Path tool = bin.resolve("lifeboat-probe-tool");
+        Files.writeString(tool, "#!/bin/sh\necho probed\n");
+        Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwxr-xr-x"));
+        assertThat(ExternalCommand.of("lifeboat-probe-tool").env("PATH", bin + ":/usr/bin:/bin").run().stdout())
+                .isEqualTo("probed\n");
     }
 
     @Test

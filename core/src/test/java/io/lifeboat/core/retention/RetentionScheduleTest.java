@@ -33,11 +33,16 @@ class RetentionScheduleTest {
     @Test
     void rejectsSchedulesThatCannotWork() {
         assertThatThrownBy(() -> RetentionSchedule.parse("1h,1d"))
-                .hasMessage("'1h,1d' is not a schedule (write spacings, then / and the span, like 1h,1d/7d)");
+                .hasMessage("'1h,1d' has no span (write spacings, then / and how long to keep, like 1h,1d/7d)");
+        assertThatThrownBy(() -> RetentionSchedule.parse("1d,1h"))
+                .hasMessage("'1d,1h': the spacings must grow from the smallest to the largest, but 1h follows 1d"
+                        + " (like 1h,1d/7d)");
         assertThatThrownBy(() -> RetentionSchedule.parse("5m,7m/1d"))
-                .hasMessage("'5m,7m/1d': 7m is not a larger multiple of 5m");
+                .hasMessage("'5m,7m/1d': 7m is not a multiple of 5m; each spacing must be a multiple of the one before");
         assertThatThrownBy(() -> RetentionSchedule.parse("1h,1h/1d"))
-                .hasMessage("'1h,1h/1d': 1h is not a larger multiple of 1h");
+                .hasMessage("'1h,1h/1d': the spacings must grow from the smallest to the largest, but 1h follows 1h"
+                        + " (like 1h,1d/7d)");
+        assertThatThrownBy(() -> RetentionSchedule.parse("/7d")).hasMessageContaining("is not a schedule");
         assertThatThrownBy(() -> RetentionSchedule.parse("1h,1d/12h"))
                 .hasMessage("'1h,1d/12h': the span 12h is shorter than the largest spacing 1d");
         assertThatThrownBy(() -> RetentionSchedule.parse("hourly/7d")).hasMessageContaining("is not a duration");

@@ -4,14 +4,15 @@ import io.lifeboat.core.config.SnapshotsConfig;
 import io.lifeboat.core.db.Lsn;
 import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.core.process.ExternalCommand;
+import io.lifeboat.core.storage.PrivateFiles;
 import io.lifeboat.snapshotter.provider.SnapshotProvider;
 import io.lifeboat.snapshotter.quiesce.BackupSession;
 import io.lifeboat.snapshotter.quiesce.BackupStop;
 import io.lifeboat.snapshotter.quiesce.FilesystemFreeze;
 import io.lifeboat.snapshotter.quiesce.LockWatchdog;
 import io.lifeboat.snapshotter.quiesce.MasterFacts;
+import io.lifeboat.snapshotter.quiesce.MasterStoppedException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -80,6 +81,9 @@ public final class SnapshotCycle {
             })) {
                 try {
                     return locked(incomplete, session, facts, dataRelative, watchdog, frozen, steps, startedAt, t);
+                } catch (MasterStoppedException e) {
+                    throw new LifeboatException("snapshot " + incomplete.name() + " abandoned: " + e.getMessage(),
+                            e.hint().orElse(null), e);
                 } catch (RuntimeException e) {
                     if (watchdog.fired() || watchdog.remaining().isZero()) {
                         throw new LifeboatException("snapshot " + incomplete.name() + " abandoned: not done within"
@@ -177,9 +181,9 @@ public final class SnapshotCycle {
 
     private static void writeBackupFiles(StoredSnapshot snapshot, BackupStop stop) {
         try {
-            Files.writeString(snapshot.backupLabel(), stop.backupLabel(), StandardCharsets.UTF_8);
+            PrivateFiles.writeString(snapshot.backupLabel(), stop.backupLabel());
             if (stop.tablespaceMap() != null && !stop.tablespaceMap().isEmpty()) {
-                Files.writeString(snapshot.tablespaceMap(), stop.tablespaceMap(), StandardCharsets.UTF_8);
+                PrivateFiles.writeString(snapshot.tablespaceMap(), stop.tablespaceMap());
             }
         } catch (IOException e) {
             throw new LifeboatException("cannot write the backup label of " + snapshot.name() + " (" + e.getMessage()

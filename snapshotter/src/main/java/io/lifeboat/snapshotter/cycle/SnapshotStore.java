@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.lifeboat.core.error.LifeboatException;
+import io.lifeboat.core.storage.PrivateFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -91,8 +92,9 @@ public final class SnapshotStore {
     public StoredSnapshot begin(SnapshotName name) {
         Path directory = root.resolve(name.incomplete());
         try {
+            // The root stays traversable: verification clones inside it are entered by the server's OS user.
             Files.createDirectories(root);
-            Files.createDirectory(directory);
+            PrivateFiles.createDirectory(directory);
         } catch (IOException e) {
             throw new LifeboatException("cannot create " + directory + " (" + e.getMessage() + ")", e);
         }
@@ -142,7 +144,7 @@ public final class SnapshotStore {
 
     private static void writeDurably(Path file, byte[] bytes) throws IOException {
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(temporary, bytes);
+        PrivateFiles.write(temporary, bytes);
         try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
             channel.force(true);
         }

@@ -2,8 +2,8 @@ package io.lifeboat.snapshotter.quiesce;
 
 import io.lifeboat.core.db.Lsn;
 import io.lifeboat.core.error.LifeboatException;
+import io.lifeboat.core.storage.PrivateFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -111,7 +111,7 @@ public final class BackupSession implements AutoCloseable {
     public List<String> saveWal(Lsn stop, Path directory) {
         List<String> saved = new ArrayList<>();
         try {
-            Files.createDirectories(directory);
+            PrivateFiles.createDirectories(directory);
             List<String> names = new ArrayList<>();
             try (PreparedStatement list = connection.prepareStatement("SELECT name FROM pg_ls_waldir()"
                     + " WHERE name BETWEEN pg_walfile_name(?::pg_lsn) AND pg_walfile_name(?::pg_lsn)"
@@ -129,7 +129,7 @@ public final class BackupSession implements AutoCloseable {
                     read.setString(1, name);
                     try (ResultSet rs = read.executeQuery()) {
                         rs.next();
-                        Files.write(directory.resolve(name), rs.getBytes(1));
+                        PrivateFiles.write(directory.resolve(name), rs.getBytes(1));
                         saved.add(name);
                     }
                 }
@@ -175,6 +175,9 @@ public final class BackupSession implements AutoCloseable {
     private LifeboatException failure(String what, SQLException e) {
         if (aborted.get()) {
             return new LifeboatException(what + ": the watchdog ended the backup session", e);
+        }
+        if (MasterStoppedException.isConnectionLost(e)) {
+            return new MasterStoppedException(e);
         }
         return new LifeboatException(what + " (" + e.getMessage() + ")", e);
     }

@@ -37,10 +37,10 @@ public final class SnapshotRestore {
             throw new LifeboatException(to + " already exists; restore needs a new directory");
         }
         Path root = provider.materialize(snapshot, to);
+        ClonedCluster cluster = null;
         try {
             int effectivePort = port.orElse(5432);
-            ClonedCluster cluster = ClonedCluster.prepare(snapshot, root, effectivePort, socketDirectory.orElse(null),
-                    List.of());
+            cluster = ClonedCluster.prepare(snapshot, root, effectivePort, socketDirectory.orElse(null), List.of());
             if (port.isPresent()) {
                 cluster.start();
                 LOG.info("snapshot {}: restored to {} and running on port {}", snapshot.name(), cluster.dataDirectory(),
@@ -49,6 +49,10 @@ public final class SnapshotRestore {
             return cluster;
         } catch (RuntimeException e) {
             try {
+                // A server that started (or half started) on the copy is stopped before the copy is removed under it.
+                if (cluster != null && port.isPresent()) {
+                    cluster.stop();
+                }
                 provider.release(root);
             } catch (RuntimeException cleanup) {
                 e.addSuppressed(cleanup);

@@ -3,13 +3,13 @@ package io.lifeboat.snapshotter.verify;
 import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.core.process.ExternalCommand;
 import io.lifeboat.core.process.PostgresPrograms;
+import io.lifeboat.core.storage.PrivateFiles;
 import io.lifeboat.snapshotter.cycle.SnapshotMetadata;
 import io.lifeboat.snapshotter.cycle.StoredSnapshot;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
@@ -55,16 +55,15 @@ public final class ClonedCluster {
             Files.deleteIfExists(data.resolve("postmaster.pid"));
             Files.deleteIfExists(data.resolve("postmaster.opts"));
             Path pgWal = data.resolve("pg_wal");
-            Files.createDirectories(pgWal);
+            PrivateFiles.createDirectories(pgWal);
             for (String segment : metadata.walSegments()) {
-                Files.copy(snapshot.walDirectory().resolve(segment), pgWal.resolve(segment),
-                        StandardCopyOption.REPLACE_EXISTING);
+                PrivateFiles.copy(snapshot.walDirectory().resolve(segment), pgWal.resolve(segment));
             }
-            Files.copy(snapshot.backupLabel(), data.resolve("backup_label"), StandardCopyOption.REPLACE_EXISTING);
+            PrivateFiles.copy(snapshot.backupLabel(), data.resolve("backup_label"));
             if (Files.exists(snapshot.tablespaceMap())) {
-                Files.copy(snapshot.tablespaceMap(), data.resolve("tablespace_map"), StandardCopyOption.REPLACE_EXISTING);
+                PrivateFiles.copy(snapshot.tablespaceMap(), data.resolve("tablespace_map"));
             }
-            Files.writeString(data.resolve("recovery.signal"), "");
+            PrivateFiles.writeString(data.resolve("recovery.signal"), "");
             List<String> settings = new ArrayList<>(List.of(
                     "",
                     SETTINGS_MARK,
@@ -82,8 +81,16 @@ public final class ClonedCluster {
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             ExternalCommand.of("chown", "-R", owner.getName() + ":", data.toString()).timeout(Duration.ofMinutes(10))
                     .run();
-            return new ClonedCluster(data, PostgresPrograms.forMajor(Integer.parseInt(
-                    Files.readString(data.resolve("PG_VERSION")).strip())), owner.getName(), socketDirectory, port);
+            // The copy's root keeps the master volume's mode (often 0755): only the server's user may enter it.
+            if (!Files.getOwner(volumeRoot).equals(owner)) {
+                Files.setOwner(volumeRoot, owner);
+            }
+            PrivateFiles.restrict(volumeRoot);
+            PostgresPrograms programs = PostgresPrograms.forMajor(Integer.parseInt(
+                    Files.readString(data.resolve("PG_VERSION")).strip()));
+            Path sockets = socketDirectory != null ? socketDirectory
+                    : configuredSocketDirectory(programs, data, owner.getName());
+            return new ClonedCluster(data, programs, owner.getName(), sockets, port);
         } catch (java.nio.file.NoSuchFileException e) {
             throw new CorruptSnapshotException("a file of the snapshot is missing: " + e.getFile());
         } catch (IOException e) {
@@ -92,8 +99,33 @@ public final class ClonedCluster {
         }
     }
 
+    /**
+     * Without a socket directory of its own the copy keeps the master's setting, copied with its configuration:
+     * the server says what that is ({@code postgres -C}), the first directory listed (not an abstract socket).
+     */
+    private static Path configuredSocketDirectory(PostgresPrograms programs, Path data, String osUser) {
+        String value = ExternalCommand.of(programs.program("postgres").toString(), "-D", data.toString(), "-C",
+                "unix_socket_directories").asUser(osUser).in(data).timeout(Duration.ofMinutes(1)).run().stdout();
+        for (String entry : value.split(",")) {
+            String directory = entry.strip().replace("\"", "");
+            if (!directory.isEmpty() && !directory.startsWith("@")) {
+                return Path.of(directory);
+            }
+        }
+        throw new LifeboatException("the copy has no unix socket directory (unix_socket_directories is empty in the"
+                + " master's configuration)", "give it one with --socket-dir DIR", null);
+    }
+
     public Path dataDirectory() {
         return dataDirectory;
+    }
+
+    public Path socketDirectory() {
+        return socketDirectory;
+    }
+
+    public PostgresPrograms programs() {
+        return programs;
     }
 
     public int port() {

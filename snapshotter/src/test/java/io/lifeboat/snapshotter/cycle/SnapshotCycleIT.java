@@ -14,12 +14,14 @@ import io.lifeboat.snapshotter.verify.ClonedCluster;
 import io.lifeboat.snapshotter.verify.SnapshotVerifier;
 import io.lifeboat.snapshotter.verify.VerificationLog;
 import io.lifeboat.core.process.ExternalCommand;
+import io.lifeboat.testkit.PrivacyProbe;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -99,6 +101,36 @@ class SnapshotCycleIT {
             }
         } finally {
             cluster.stop();
+            provider.release(restored);
+        }
+    }
+
+    @Test
+    void snapshotAndItsCopies_areReadableByTheirOwnerOnly() throws Exception {
+        SnapshotsConfig config = master.btrfs();
+        SnapshotStore store = new SnapshotStore(config.directory());
+        SnapshotProvider provider = SnapshotProviders.forConfig(config);
+        awaitNextSecond();
+        StoredSnapshot snapshot = cycle(config, store).take();
+        var verification = new SnapshotVerifier(provider, store, VerificationLog.NONE, Clock.systemUTC()).verify(snapshot);
+        assertThat(verification.outcome()).as(verification.reason()).isEqualTo("verified");
+
+        Path directory = snapshot.directory();
+        List<Path> written = new ArrayList<>(List.of(directory, directory.resolve("snapshot.json"),
+                directory.resolve("verification.json"), snapshot.backupLabel(), snapshot.walDirectory()));
+        List<String> segments = snapshot.metadata().orElseThrow().walSegments();
+        segments.forEach(segment -> written.add(snapshot.walDirectory().resolve(segment)));
+        assertThat(PrivacyProbe.exposed(written)).isEmpty();
+
+        Path restored = master.volume.mountPoint().resolve("private-restore");
+        ClonedCluster copy = new SnapshotRestore(provider).restore(store.find(Optional.of(snapshot.name().complete())),
+                restored, OptionalInt.empty(), Optional.empty());
+        try {
+            List<Path> copied = new ArrayList<>(List.of(restored, copy.dataDirectory().resolve("backup_label"),
+                    copy.dataDirectory().resolve("recovery.signal")));
+            segments.forEach(segment -> copied.add(copy.dataDirectory().resolve("pg_wal").resolve(segment)));
+            assertThat(PrivacyProbe.exposed(copied)).isEmpty();
+        } finally {
             provider.release(restored);
         }
     }
