@@ -134,6 +134,8 @@ record StandbySide(
     }
 
     List<String> pausedProblems() {
-        return paused.entrySet().stream().map(e -> e.getKey() + ": paused (" + e.getValue() + ")").toList();
+        // Reasons start with the table's name as every message does; once in front is enough.
+        return paused.entrySet().stream().map(e -> e.getKey() + " paused: " + (e.getValue().startsWith(e.getKey() + ": ")
+                ? e.getValue().substring(e.getKey().length() + 2) : e.getValue())).toList();
     }
 }
