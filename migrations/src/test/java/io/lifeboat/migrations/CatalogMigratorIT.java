@@ -62,15 +62,15 @@ class CatalogMigratorIT {
         assertThat(migrator.currentVersion()).isEqualTo("none");
 
         CatalogMigrator.MigrationReport first = migrator.migrate();
-        assertThat(first.applied()).isEqualTo(6);
-        assertThat(first.version()).isEqualTo("6");
+        assertThat(first.applied()).isEqualTo(7);
+        assertThat(first.version()).isEqualTo("7");
         assertThat(catalogTables("fresh"))
                 .containsExactly("applied_position", "apply_progress", "event", "flyway_schema_history", "heartbeat", "job",
-                        "paused_table", "snapshot_verification", "validation");
+                        "paused_table", "snapshot_verification", "streamed_transaction", "validation");
 
         CatalogMigrator.MigrationReport again = new CatalogMigrator(dataSource("fresh")).migrate();
         assertThat(again.applied()).isZero();
-        assertThat(again.version()).isEqualTo("6");
+        assertThat(again.version()).isEqualTo("7");
         assertThat(migrator.pendingCount()).isZero();
     }
 
@@ -98,18 +98,18 @@ class CatalogMigratorIT {
         assertThat(migrator.isCurrent()).isTrue();
 
         // As if this build's newest migration had never run: the catalog is behind and migrate applies it.
-        standby.execute("behind", "drop table lifeboat.apply_progress;"
-                + " delete from lifeboat.flyway_schema_history where version = '6'");
+        standby.execute("behind", "drop table lifeboat.streamed_transaction;"
+                + " delete from lifeboat.flyway_schema_history where version = '7'");
         assertThat(migrator.isCurrent()).isFalse();
         CatalogMigrator.MigrationReport report = new CatalogMigrator(dataSource("behind")).migrate();
         assertThat(report.applied()).isEqualTo(1);
-        assertThat(catalogTables("behind")).contains("apply_progress");
+        assertThat(catalogTables("behind")).contains("streamed_transaction");
         assertThat(migrator.isCurrent()).isTrue();
 
-        standby.execute("behind", "update lifeboat.flyway_schema_history set success = false where version = '6'");
+        standby.execute("behind", "update lifeboat.flyway_schema_history set success = false where version = '7'");
         assertThat(migrator.isCurrent()).isFalse();
         standby.execute("behind", "update lifeboat.flyway_schema_history set success = true, type = 'DELETE'"
-                + " where version = '6'");
+                + " where version = '7'");
         assertThat(migrator.isCurrent()).isFalse();
     }
 
@@ -140,7 +140,7 @@ class CatalogMigratorIT {
             for (Future<CatalogMigrator.MigrationReport> run : runs) {
                 applied += run.get(60, TimeUnit.SECONDS).applied();
             }
-            assertThat(applied).isEqualTo(6);
+            assertThat(applied).isEqualTo(7);
         } finally {
             pool.shutdownNow();
         }
