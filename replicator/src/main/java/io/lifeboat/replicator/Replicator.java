@@ -161,7 +161,7 @@ public final class Replicator {
                 thread.setDaemon(true);
                 return thread;
             });
-            ChangeCapture capture = new ChangeCapture(masterConfig, config, selection.pushdelta(), applier, progress,
+            ChangeCapture capture = new ChangeCapture(masterConfig, config, applier, progress,
                     () -> streamingStarted(applier));
             try {
                 capture.start();
@@ -299,15 +299,6 @@ public final class Replicator {
             Heartbeat.beat(m);
         } catch (SQLException | RuntimeException e) {
             log.warn("cannot write the heartbeat on master: {}", e.getMessage());
-        }
-    }
-
-    /** Runs one fullcopy round now: {@code sync fullcopy} and the schedule. */
-    public void fullcopy(TableSelection selection) {
-        try {
-            FullcopyRound.run(selection.fullcopy(), master, standby);
-        } catch (SQLException | RuntimeException e) {
-            log.warn("fullcopy failed, next try in {}: {}", config.fullcopyInterval(), e.getMessage());
         }
     }
 

@@ -34,11 +34,6 @@ public final class TableRejectedException extends SchemaDriftException {
         return sqlState;
     }
 
-    /** The standby's own words, without the position pgjdbc appends on further lines. */
-    public String standbyMessage() {
-        return firstLine(getCause().getMessage());
-    }
-
     private static String firstLine(String message) {
         String text = String.valueOf(message).strip();
         if (text.startsWith("ERROR: ")) {

@@ -14,7 +14,6 @@ import io.lifeboat.replicator.apply.ApplyProgress;
 import io.lifeboat.replicator.route.SourceTransaction;
 import io.lifeboat.replicator.route.TransactionAssembler;
 import io.lifeboat.replicator.route.TransactionPiece;
-import io.lifeboat.replicator.schema.Table;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -55,15 +54,14 @@ public final class ChangeCapture implements AutoCloseable {
     private ChangeEvent<SourceRecord, SourceRecord> pendingLast;
     private Lsn newestTaken = Lsn.ZERO;
 
-    public ChangeCapture(ConnectionConfig master, ReplicationConfig replication, List<Table> pushdelta,
-                         Applier applier, ApplyProgress progress, Runnable onStreaming) {
+    public ChangeCapture(ConnectionConfig master, ReplicationConfig replication, Applier applier, ApplyProgress progress, Runnable onStreaming) {
         this.applier = applier;
         this.progress = progress;
         this.maxRows = replication.batchMaxRows();
         this.maxDelayNanos = replication.batchMaxDelay().toNanos();
         this.assembler = new TransactionAssembler(replication.batchMaxRows(), EngineProperties.PIECE_BYTES);
         this.engine = DebeziumEngine.create(Connect.class)
-                .using(EngineProperties.of(master, replication, pushdelta))
+                .using(EngineProperties.of(master, replication))
                 .using((success, message, error) -> {
                     if (!success) {
                         failure.compareAndSet(null, error != null ? error : new IllegalStateException(message));

@@ -2,8 +2,6 @@ package io.lifeboat.replicator.engine;
 
 import io.lifeboat.core.config.ConnectionConfig;
 import io.lifeboat.core.config.ReplicationConfig;
-import io.lifeboat.replicator.schema.Table;
-import java.util.List;
 import java.util.Properties;
 
 /** The Debezium engine's settings: why each one is what it is, in one place. */
@@ -18,8 +16,8 @@ final class EngineProperties {
     private EngineProperties() {
     }
 
-    /** @param pushdelta the streamed tables; the publication names them, so Debezium is not told them again */
-    static Properties of(ConnectionConfig master, ReplicationConfig replication, List<Table> pushdelta) {
+    /** The streamed tables are the publication's: Debezium is not told them again (a list would hide new tables). */
+    static Properties of(ConnectionConfig master, ReplicationConfig replication) {
         Properties p = new Properties();
         p.setProperty("name", "lifeboat-" + replication.slot());
         p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
