@@ -187,7 +187,7 @@ final class SnapshotCommand extends CommandGroup {
                     + " (ready to start; it recovers to " + snapshot.metadata().orElseThrow().stopLsn()
                     + " and promotes on first start)");
             String asOwner = OsUser.isRoot() ? "runuser -u " + cluster.osUser() + " -- " : "";
-            out.println("start it with: " + asOwner + cluster.programs().program("pg_ctl") + " -D "
+            out.println("start it with: " + asOwner + cluster.server().programs().program("pg_ctl") + " -D "
                     + cluster.dataDirectory() + " -o '-p PORT' start");
         }
         out.flush();

@@ -129,16 +129,7 @@ class ArchiveCommandsIT {
         CommandRun list = CommandRun.of("-c", config.toString(), "archive", "list");
         assertThat(list.out().lines().toList()).anyMatch(l -> l.startsWith(id) && l.contains(lsn)
                 && l.endsWith("complete"));
-        // --verbose also turns DEBUG logging on, for this whole test JVM: put the level back after.
-        var rootLogger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
-                org.slf4j.Logger.ROOT_LOGGER_NAME);
-        ch.qos.logback.classic.Level level = rootLogger.getLevel();
-        CommandRun verbose;
-        try {
-            verbose = CommandRun.of("-c", config.toString(), "archive", "list", "--verbose");
-        } finally {
-            rootLogger.setLevel(level);
-        }
+        CommandRun verbose = CommandRun.of("-c", config.toString(), "archive", "list", "--verbose");
         List<String> lines = verbose.out().lines().toList();
         int row = lines.indexOf(lines.stream().filter(l -> l.startsWith(id)).findFirst().orElseThrow());
         String masterSchema;

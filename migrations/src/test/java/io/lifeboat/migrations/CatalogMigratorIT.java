@@ -62,15 +62,16 @@ class CatalogMigratorIT {
         assertThat(migrator.currentVersion()).isEqualTo("none");
 
         CatalogMigrator.MigrationReport first = migrator.migrate();
-        assertThat(first.applied()).isEqualTo(7);
-        assertThat(first.version()).isEqualTo("7");
+        assertThat(first.applied()).isEqualTo(8);
+        assertThat(first.version()).isEqualTo("8");
         assertThat(catalogTables("fresh"))
-                .containsExactly("applied_position", "apply_progress", "event", "flyway_schema_history", "heartbeat", "job",
-                        "paused_table", "snapshot_verification", "streamed_transaction", "validation");
+                .containsExactly("applied_position", "apply_progress", "event", "flyway_schema_history", "heartbeat",
+                        "job", "paused_table", "recovery", "snapshot_verification", "streamed_transaction",
+                        "validation");
 
         CatalogMigrator.MigrationReport again = new CatalogMigrator(dataSource("fresh")).migrate();
         assertThat(again.applied()).isZero();
-        assertThat(again.version()).isEqualTo("7");
+        assertThat(again.version()).isEqualTo("8");
         assertThat(migrator.pendingCount()).isZero();
     }
 
@@ -99,17 +100,17 @@ class CatalogMigratorIT {
 
         // As if this build's newest migration had never run: the catalog is behind and migrate applies it.
         standby.execute("behind", "drop table lifeboat.streamed_transaction;"
-                + " delete from lifeboat.flyway_schema_history where version = '7'");
+                + " delete from lifeboat.flyway_schema_history where version = '8'");
         assertThat(migrator.isCurrent()).isFalse();
         CatalogMigrator.MigrationReport report = new CatalogMigrator(dataSource("behind")).migrate();
         assertThat(report.applied()).isEqualTo(1);
         assertThat(catalogTables("behind")).contains("streamed_transaction");
         assertThat(migrator.isCurrent()).isTrue();
 
-        standby.execute("behind", "update lifeboat.flyway_schema_history set success = false where version = '7'");
+        standby.execute("behind", "update lifeboat.flyway_schema_history set success = false where version = '8'");
         assertThat(migrator.isCurrent()).isFalse();
         standby.execute("behind", "update lifeboat.flyway_schema_history set success = true, type = 'DELETE'"
-                + " where version = '7'");
+                + " where version = '8'");
         assertThat(migrator.isCurrent()).isFalse();
     }
 
@@ -123,6 +124,11 @@ class CatalogMigratorIT {
                     .mapToInt(name -> Integer.parseInt(name.substring(1, name.indexOf("__"))))
                     .max().orElseThrow();
             assertThat(CatalogMigrator.NEWEST).isEqualTo(highest);
+        }
+        try (var files = java.nio.file.Files.list(folder)) {
+            assertThat(files.map(f -> f.getFileName().toString()).filter(name -> name.matches("V\\d+__.*\\.sql"))
+                    .map(name -> Integer.parseInt(name.substring(1, name.indexOf("__")))).sorted().toList())
+                    .isEqualTo(CatalogMigrator.VERSIONS);
         }
     }
 
@@ -140,7 +146,7 @@ class CatalogMigratorIT {
             for (Future<CatalogMigrator.MigrationReport> run : runs) {
                 applied += run.get(60, TimeUnit.SECONDS).applied();
             }
-            assertThat(applied).isEqualTo(7);
+            assertThat(applied).isEqualTo(CatalogMigrator.VERSIONS.size());
         } finally {
             pool.shutdownNow();
         }

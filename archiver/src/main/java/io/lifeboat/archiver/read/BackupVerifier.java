@@ -70,6 +70,23 @@ public final class BackupVerifier {
         return finish(backup, problems, true, begin);
     }
 
+    /**
+     * What {@link #verifyContent} checks, without recording the outcome on the target: a look that changes nothing
+     * (the recovery ladder's dry-run must leave every store as it was).
+     */
+    public VerifyReport inspectContent(StoredBackup backup, Optional<PGPPublicKeyRing> signer, PGPSecretKeyRing key,
+            char[] passphrase, Path workDirectory) {
+        long begin = System.nanoTime();
+        List<String> problems = new ArrayList<>();
+        Optional<BackupManifest> manifest = checkObjects(backup.id(), signer, problems);
+        boolean contentChecked = problems.isEmpty() && manifest.isPresent();
+        if (contentChecked) {
+            checkContent(backup.id(), manifest.get(), key, passphrase, workDirectory, problems);
+        }
+        return new VerifyReport(backup, problems.isEmpty(), problems, contentChecked,
+                (System.nanoTime() - begin) / 1_000_000);
+    }
+
     /** Adds what is wrong with the manifest, its signature and the chunks; returns the manifest if readable. */
     private Optional<BackupManifest> checkObjects(BackupId id, Optional<PGPPublicKeyRing> signer, List<String> problems) {
         StorageTarget target = store.target();

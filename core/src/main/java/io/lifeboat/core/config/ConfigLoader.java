@@ -21,7 +21,7 @@ import org.yaml.snakeyaml.nodes.Node;
 /** Reads and validates {@code lifeboat.yml}, reporting every problem at once. */
 public final class ConfigLoader {
     /** Blocks whose settings arrive with later features; present so they are known names, not typos. */
-    private static final List<String> RESERVED_BLOCKS = List.of("recovery", "service");
+    private static final List<String> RESERVED_BLOCKS = List.of("service");
     /** ${VAR} (or ${VAR:-default}) not inside quotes: preceded by the start, a space, a colon, a comma or a bracket. */
     private static final Pattern UNQUOTED_VARIABLE = Pattern.compile("(?:^|[\\s:,\\[{])(\\$\\{[^}]*})");
 
@@ -40,13 +40,17 @@ public final class ConfigLoader {
             throw new ConfigException(reader.problems());
         }
         ConfigSection top = ConfigSection.of(reader, "", 1, root);
-        Optional<ConnectionConfig> master = requiredConnection(top, "master");
-        Optional<ConnectionConfig> standby = requiredConnection(top, "standby");
+        ConfigSection masterSection = top.section("master");
+        // The master block also says where the master's data lives; it is read before the block's keys are checked.
+        Optional<java.nio.file.Path> masterData = RecoveryConfig.readMasterDataDirectory(masterSection);
+        Optional<ConnectionConfig> master = requiredConnection(top, "master", masterSection);
+        Optional<ConnectionConfig> standby = requiredConnection(top, "standby", top.section("standby"));
         ReplicationConfig replication = ReplicationConfig.read(top.section("replication"));
         ConfigSection archiveSection = top.section("archive");
         ArchiveConfig archive = ArchiveConfig.read(archiveSection);
         archiveSection.rejectUnknownKeys();
         Optional<SnapshotsConfig> snapshots = SnapshotsConfig.read(top.section("snapshots"));
+        RecoveryConfig recovery = RecoveryConfig.read(top.section("recovery"), masterData);
         for (String block : RESERVED_BLOCKS) {
             top.section(block).rejectUnknownKeys();
         }
@@ -58,16 +62,15 @@ public final class ConfigLoader {
         if (reader.hasErrors()) {
             throw new ConfigException(reader.problems());
         }
-        return new LoadedConfig(new LifeboatConfig(file, master.get(), standby.get(), replication, archive, snapshots), reader.problems());
+        return new LoadedConfig(new LifeboatConfig(file, master.get(), standby.get(), replication, archive, snapshots,
+                recovery), reader.problems());
     }
 
-    private static Optional<ConnectionConfig> requiredConnection(ConfigSection top, String key) {
+    private static Optional<ConnectionConfig> requiredConnection(ConfigSection top, String key, ConfigSection section) {
         if (!top.has(key)) {
             top.reader().error(top.declares(key) ? top.lineOf(key) : 0, key, "missing (required block)");
-            top.section(key);
             return Optional.empty();
         }
-        ConfigSection section = top.section(key);
         Optional<ConnectionConfig> connection = ConnectionConfig.read(section);
         section.rejectUnknownKeys();
         return connection;

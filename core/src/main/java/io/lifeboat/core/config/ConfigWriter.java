@@ -12,11 +12,14 @@ public final class ConfigWriter {
 
     public static String write(LifeboatConfig config) {
         Map<String, Object> root = new LinkedHashMap<>();
-        root.put("master", connection(config.master()));
+        Map<String, Object> master = connection(config.master());
+        config.recovery().masterDataDirectory().ifPresent(dir -> master.put("data_directory", dir.toString()));
+        root.put("master", master);
         root.put("standby", connection(config.standby()));
         root.put("replication", replication(config.replication()));
         root.put("archive", archive(config.archive()));
         config.snapshots().ifPresent(snapshots -> root.put("snapshots", snapshots(snapshots)));
+        root.put("recovery", recovery(config.recovery()));
 
         DumperOptions options = new DumperOptions();
         options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
@@ -81,6 +84,27 @@ public final class ConfigWriter {
         if (!commands.isEmpty()) {
             block.put("commands", commands);
         }
+        return block;
+    }
+
+    private static Map<String, Object> recovery(RecoveryConfig r) {
+        Map<String, Object> block = new LinkedHashMap<>();
+        r.target().ifPresent(target -> {
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("data_directory", target.dataDirectory().toString());
+            t.put("port", target.port());
+            block.put("target", t);
+        });
+        r.key().ifPresent(key -> block.put("key", key.toString()));
+        r.passphraseFile().ifPresent(file -> block.put("passphrase_file", file.toString()));
+        block.put("ladder", r.ladder());
+        block.put("prefer", r.prefer().configName());
+        r.fenceCommand().ifPresent(command -> block.put("fence_command", command));
+        r.switchCommand().ifPresent(command -> block.put("switch_command", command));
+        block.put("sequence_gap", r.sequenceGap());
+        r.maxDataLoss().ifPresent(d -> block.put("max_data_loss", HumanDuration.format(d)));
+        r.rpo().ifPresent(d -> block.put("rpo", HumanDuration.format(d)));
+        r.rto().ifPresent(d -> block.put("rto", HumanDuration.format(d)));
         return block;
     }
 

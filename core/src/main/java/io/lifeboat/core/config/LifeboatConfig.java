@@ -5,5 +5,6 @@ import java.util.Optional;
 
 /** Everything in one {@code lifeboat.yml}, validated, with defaults filled in. */
 public record LifeboatConfig(Path source, ConnectionConfig master, ConnectionConfig standby,
-        ReplicationConfig replication, ArchiveConfig archive, Optional<SnapshotsConfig> snapshots) {
+        ReplicationConfig replication, ArchiveConfig archive, Optional<SnapshotsConfig> snapshots,
+        RecoveryConfig recovery) {
 }

@@ -122,9 +122,84 @@ class ConfigLoaderTest {
     @Test
     void keyInAReservedBlock_isUnknownUntilAFeatureReadsIt() throws IOException {
         passwordFile("x");
-        Path file = write("lifeboat.yml", GOOD + "recovery:\n  ladder: all\n");
+        Path file = write("lifeboat.yml", GOOD + "service:\n  listen: all\n");
         assertThat(errorsOf(file, Map.of("STANDBY_PW", "x")))
-                .containsExactly("lifeboat.yml:17: recovery.ladder: unknown key");
+                .containsExactly("lifeboat.yml:17: service.listen: unknown key");
+    }
+
+    @Test
+    void recoveryBlock_readsEveryKeyWithItsDefaults() throws IOException {
+        passwordFile("x");
+        LoadedConfig plain = ConfigLoader.load(write("plain.yml", GOOD), Map.of("STANDBY_PW", "x"));
+        RecoveryConfig defaults = plain.config().recovery();
+        assertThat(defaults.ladder()).containsExactly("restart-master", "master-volume-snapshot", "promote-standby",
+                "latest-snapshot", "older-snapshots", "offsite-dump");
+        assertThat(defaults.prefer()).isEqualTo(RecoveryConfig.Prefer.FIRST_HEALTHY);
+        assertThat(defaults.sequenceGap()).isEqualTo(1000);
+        assertThat(defaults.target()).isEmpty();
+        assertThat(defaults.masterDataDirectory()).isEmpty();
+
+        LoadedConfig loaded = ConfigLoader.load(write("lifeboat.yml", GOOD.replace("  user: lifeboat\n  password_file",
+                "  user: lifeboat\n  data_directory: /srv/pg/data\n  password_file") + """
+                recovery:
+                  target: {data_directory: /srv/recovered, port: 5444}
+                  key: backup.key.asc
+                  passphrase_file: backup.pass
+                  ladder: [promote-standby, offsite-dump]
+                  prefer: least-data-loss
+                  fence_command: "ssh {host} 'systemctl stop postgresql'"
+                  switch_command: /usr/local/bin/switch {host} {port} {database} {rung}
+                  sequence_gap: 5000
+                  max_data_loss: 5m
+                  rpo: 1m
+                  rto: 15m
+                """), Map.of("STANDBY_PW", "x"));
+        RecoveryConfig recovery = loaded.config().recovery();
+        assertThat(recovery.masterDataDirectory()).contains(Path.of("/srv/pg/data"));
+        assertThat(recovery.target()).contains(new RecoveryConfig.Target(Path.of("/srv/recovered"), 5444));
+        assertThat(recovery.key()).contains(dir.resolve("backup.key.asc"));
+        assertThat(recovery.passphraseFile()).contains(dir.resolve("backup.pass"));
+        assertThat(recovery.ladder()).containsExactly("promote-standby", "offsite-dump");
+        assertThat(recovery.prefer()).isEqualTo(RecoveryConfig.Prefer.LEAST_DATA_LOSS);
+        assertThat(recovery.fenceCommand()).contains("ssh {host} 'systemctl stop postgresql'");
+        assertThat(recovery.switchCommand()).contains("/usr/local/bin/switch {host} {port} {database} {rung}");
+        assertThat(recovery.sequenceGap()).isEqualTo(5000);
+        assertThat(recovery.maxDataLoss()).contains(Duration.ofMinutes(5));
+        assertThat(recovery.rpo()).contains(Duration.ofMinutes(1));
+        assertThat(recovery.rto()).contains(Duration.ofMinutes(15));
+
+        String effective = ConfigWriter.write(loaded.config());
+        LoadedConfig again = ConfigLoader.load(write("again.yml", effective), Map.of("STANDBY_PW", "x"));
+        assertThat(again.config().recovery()).isEqualTo(recovery);
+    }
+
+    @Test
+    void recoveryBlock_badValues_areEachOneLineWithKeyAndLine() throws IOException {
+        passwordFile("x");
+        Path file = write("lifeboat.yml", GOOD.replace("  user: lifeboat\n  password_file",
+                "  user: lifeboat\n  data_directory: pg/data\n  password_file") + """
+                recovery:
+                  target: {port: 99999}
+                  ladder: [restart-master, promote-standbye, restart-master]
+                  prefer: newest
+                  fence_command: 'ssh "{host}'
+                  sequence_gap: 0
+                  max_data_loss: soon
+                  rtoo: 1m
+                """);
+        assertThat(errorsOf(file, Map.of("STANDBY_PW", "x"))).containsExactly(
+                "lifeboat.yml:5: master.data_directory: must be an absolute path",
+                "lifeboat.yml:18: recovery.target.data_directory: missing (required)",
+                "lifeboat.yml:18: recovery.target.port: 99999 is out of range (1 to 65535)",
+                "lifeboat.yml:19: recovery.ladder: 'promote-standbye' is not a rung (restart-master,"
+                        + " master-volume-snapshot, promote-standby, latest-snapshot, older-snapshots, offsite-dump)",
+                "lifeboat.yml:19: recovery.ladder: 'restart-master' is listed twice",
+                "lifeboat.yml:20: recovery.prefer: 'newest' is not first-healthy or least-data-loss",
+                "lifeboat.yml:21: recovery.fence_command: has an unclosed quote",
+                "lifeboat.yml:22: recovery.sequence_gap: 0 is out of range (1 to 2147483647)",
+                "lifeboat.yml:23: recovery.max_data_loss: 'soon' is not a duration (write it like 30s, 15m, 1h30m or 7d;"
+                        + " units ms, s, m, h, d, w)",
+                "lifeboat.yml:24: recovery.rtoo: unknown key (did you mean rto?)");
     }
 
     @Test

@@ -2,7 +2,9 @@ package io.lifeboat.snapshotter.verify;
 
 import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.core.process.ExternalCommand;
-import io.lifeboat.core.process.PostgresPrograms;
+import io.lifeboat.core.server.AmcheckReport;
+import io.lifeboat.core.server.PostgresServer;
+import io.lifeboat.core.server.ServerStartException;
 import io.lifeboat.core.storage.PrivateFiles;
 import io.lifeboat.snapshotter.cycle.SnapshotMetadata;
 import io.lifeboat.snapshotter.cycle.StoredSnapshot;
@@ -15,6 +17,7 @@ import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A PostgreSQL data directory made from a writable copy of a snapshot: the backup label and the saved WAL put in,
@@ -23,19 +26,14 @@ import java.util.List;
 public final class ClonedCluster {
     private static final Duration START_LIMIT = Duration.ofMinutes(10);
     private static final Duration PROMOTE_LIMIT = Duration.ofMinutes(2);
+    private static final Duration AMCHECK_LIMIT = Duration.ofHours(6);
     static final String SETTINGS_MARK = "# added by lifeboat snapshot restore";
 
-    private final Path dataDirectory;
-    private final PostgresPrograms programs;
-    private final String osUser;
-    private final Path socketDirectory;
+    private final PostgresServer server;
     private final int port;
 
-    private ClonedCluster(Path dataDirectory, PostgresPrograms programs, String osUser, Path socketDirectory, int port) {
-        this.dataDirectory = dataDirectory;
-        this.programs = programs;
-        this.osUser = osUser;
-        this.socketDirectory = socketDirectory;
+    private ClonedCluster(PostgresServer server, int port) {
+        this.server = server;
         this.port = port;
     }
 
@@ -86,11 +84,7 @@ public final class ClonedCluster {
                 Files.setOwner(volumeRoot, owner);
             }
             PrivateFiles.restrict(volumeRoot);
-            PostgresPrograms programs = PostgresPrograms.forMajor(Integer.parseInt(
-                    Files.readString(data.resolve("PG_VERSION")).strip()));
-            Path sockets = socketDirectory != null ? socketDirectory
-                    : configuredSocketDirectory(programs, data, owner.getName());
-            return new ClonedCluster(data, programs, owner.getName(), sockets, port);
+            return new ClonedCluster(PostgresServer.at(data), port);
         } catch (java.nio.file.NoSuchFileException e) {
             throw new CorruptSnapshotException("a file of the snapshot is missing: " + e.getFile());
         } catch (IOException e) {
@@ -99,33 +93,8 @@ public final class ClonedCluster {
         }
     }
 
-    /**
-     * Without a socket directory of its own the copy keeps the master's setting, copied with its configuration:
-     * the server says what that is ({@code postgres -C}), the first directory listed (not an abstract socket).
-     */
-    private static Path configuredSocketDirectory(PostgresPrograms programs, Path data, String osUser) {
-        String value = ExternalCommand.of(programs.program("postgres").toString(), "-D", data.toString(), "-C",
-                "unix_socket_directories").asUser(osUser).in(data).timeout(Duration.ofMinutes(1)).run().stdout();
-        for (String entry : value.split(",")) {
-            String directory = entry.strip().replace("\"", "");
-            if (!directory.isEmpty() && !directory.startsWith("@")) {
-                return Path.of(directory);
-            }
-        }
-        throw new LifeboatException("the copy has no unix socket directory (unix_socket_directories is empty in the"
-                + " master's configuration)", "give it one with --socket-dir DIR", null);
-    }
-
     public Path dataDirectory() {
-        return dataDirectory;
-    }
-
-    public Path socketDirectory() {
-        return socketDirectory;
-    }
-
-    public PostgresPrograms programs() {
-        return programs;
+        return server.dataDirectory();
     }
 
     public int port() {
@@ -133,29 +102,30 @@ public final class ClonedCluster {
     }
 
     public String osUser() {
-        return osUser;
+        return server.osUser();
+    }
+
+    /** The server on the copy, for checks beyond the ones here. */
+    public PostgresServer server() {
+        return server;
     }
 
     public Path logFile() {
-        // Inside the data directory: the one place on the copy its owner can surely write.
-        return dataDirectory.resolve("lifeboat-start.log");
+        return server.logFile();
     }
 
     /** Starts the server and waits until recovery has reached the snapshot's stop point and promoted. */
     public void start() {
-        ExternalCommand.Result result = ExternalCommand.of(programs.program("pg_ctl").toString(), "-D",
-                dataDirectory.toString(), "-l", logFile().toString(), "-w", "-t", Long.toString(START_LIMIT.toSeconds()),
-                "start").asUser(osUser).timeout(START_LIMIT.plusSeconds(30)).runAllowingFailure();
-        if (result.exitCode() != 0) {
-            throw new LifeboatException("PostgreSQL did not start on the copy: " + lastLogLines(3));
+        try {
+            server.start(Map.of(), START_LIMIT);
+        } catch (ServerStartException e) {
+            throw new LifeboatException("PostgreSQL did not start on the copy: " + e.reason());
         }
-        long deadline = System.nanoTime() + PROMOTE_LIMIT.toNanos();
-        while (!"f".equals(query("SELECT pg_is_in_recovery()").strip())) {
-            if (System.nanoTime() > deadline) {
-                throw new LifeboatException("the copy did not finish recovery within " + PROMOTE_LIMIT.toSeconds() + " s: "
-                        + lastLogLines(2));
-            }
-            pause();
+        try {
+            server.awaitWritable(PROMOTE_LIMIT);
+        } catch (LifeboatException e) {
+            throw new LifeboatException("the copy did not finish recovery within " + PROMOTE_LIMIT.toSeconds() + " s: "
+                    + server.lastLogLines(2));
         }
     }
 
@@ -165,37 +135,24 @@ public final class ClonedCluster {
     }
 
     public String query(String database, String sql) {
-        return ExternalCommand.of(programs.program("psql").toString(), "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1",
-                "-h", socketDirectory.toString(), "-p", Integer.toString(port), "-U", osUser, "-d", database,
-                "-c", sql).asUser(osUser).timeout(Duration.ofMinutes(5)).run().stdout();
+        return server.query(database, sql);
     }
 
-    public ExternalCommand.Result amcheck() {
-        return ExternalCommand.of(programs.program("pg_amcheck").toString(), "-h", socketDirectory.toString(),
-                "-p", Integer.toString(port), "-U", osUser, "--all", "--install-missing")
-                .asUser(osUser).timeout(Duration.ofHours(6)).runAllowingFailure();
+    /** {@code pg_amcheck --all --heapallindexed} of every database on the copy. */
+    public AmcheckReport amcheck() {
+        return server.amcheck(AMCHECK_LIMIT);
     }
 
     public void stop() {
-        ExternalCommand.of(programs.program("pg_ctl").toString(), "-D", dataDirectory.toString(), "-m", "fast", "-w",
-                "-t", "60", "stop").asUser(osUser).timeout(Duration.ofSeconds(90)).runAllowingFailure();
+        try {
+            server.stop(Duration.ofSeconds(60));
+        } catch (LifeboatException e) {
+            server.stopImmediately();
+        }
     }
 
     public String lastLogLines(int count) {
-        try {
-            List<String> lines = Files.readAllLines(logFile(), StandardCharsets.UTF_8);
-            return String.join(" | ", lines.subList(Math.max(0, lines.size() - count), lines.size())).strip();
-        } catch (IOException e) {
-            return "(no server log at " + logFile() + ")";
-        }
+        return server.lastLogLines(count);
     }
 
-    private static void pause() {
-        try {
-            Thread.sleep(100);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LifeboatException("interrupted while waiting for the copy to recover");
-        }
-    }
 }

@@ -2,6 +2,7 @@ package io.lifeboat.snapshotter.verify;
 
 import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.core.process.ExternalCommand;
+import io.lifeboat.core.server.AmcheckReport;
 import io.lifeboat.snapshotter.cycle.SnapshotStore;
 import io.lifeboat.snapshotter.cycle.StoredSnapshot;
 import io.lifeboat.snapshotter.cycle.Verification;
@@ -80,28 +81,23 @@ public final class SnapshotVerifier {
             } catch (LifeboatException e) {
                 throw new CorruptSnapshotException("does not start: " + e.getMessage());
             }
-            ExternalCommand.Result amcheck = cluster.amcheck();
-            String detail = (amcheck.stdout() + "\n" + amcheck.stderr()).strip();
+            AmcheckReport amcheck = cluster.amcheck();
             // pg_amcheck exits 2 when it found corruption; anything else non-zero is the tool failing to check.
-            if (amcheck.exitCode() == 2) {
-                throw new CorruptSnapshotException("pg_amcheck found corruption: " + firstLines(detail, 3));
+            if (amcheck.corruptionFound()) {
+                throw new CorruptSnapshotException("pg_amcheck found corruption: " + amcheck.detail());
             }
-            if (amcheck.exitCode() != 0) {
+            if (!amcheck.clean()) {
                 throw new LifeboatException("pg_amcheck could not check the copy (exit " + amcheck.exitCode() + "): "
-                        + firstLines(detail, 2));
+                        + amcheck.detail());
             }
             String databases = cluster.query("SELECT count(*) FROM pg_database WHERE datallowconn").strip();
             String relations = cluster.query("SELECT count(*) FROM pg_class").strip();
-            return "started at its stop LSN; pg_amcheck clean on " + databases + " databases; " + relations
-                    + " relations in postgres";
+            return "started at its stop LSN; pg_amcheck --heapallindexed clean on " + databases + " databases; "
+                    + relations + " relations in postgres"
+                    + (amcheck.notChecked().isEmpty() ? "" : "; not checked: " + String.join(", ", amcheck.notChecked()));
         } finally {
             cluster.stop();
         }
-    }
-
-    private static String firstLines(String text, int count) {
-        String[] lines = text.split("\n");
-        return String.join(" | ", java.util.Arrays.copyOf(lines, Math.min(count, lines.length)));
     }
 
     private Path privateSocketDirectory(Path dataDirectory) {
