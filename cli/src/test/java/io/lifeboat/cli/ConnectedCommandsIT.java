@@ -119,13 +119,13 @@ class ConnectedCommandsIT {
         assertThat(first.err()).isEmpty();
         assertThat(first.exitCode()).isZero();
         assertThat(first.out()).isEqualTo("catalog lifeboat on standby 127.0.0.1:" + standby.port()
-                + ": at version 8 (8 migrations applied)\n");
+                + ": at version 9 (9 migrations applied)\n");
 
         CommandRun again = CommandRun.of("-c", file.toString(), "catalog", "migrate");
-        assertThat(again.out()).endsWith(": at version 8 (0 migrations applied)\n");
+        assertThat(again.out()).endsWith(": at version 9 (0 migrations applied)\n");
         CommandRun status = CommandRun.of("-c", file.toString(), "catalog", "status");
         assertThat(status.exitCode()).isZero();
-        assertThat(status.out()).endsWith(": at version 8, 0 pending\n");
+        assertThat(status.out()).endsWith(": at version 9, 0 pending\n");
 
         assertThat(standby.queryValue("select count(*) from pg_namespace where nspname = 'lifeboat'")).isEqualTo("0");
         assertThat(master.queryValue("select count(*) from pg_namespace where nspname = 'lifeboat'")).isEqualTo("0");
@@ -133,7 +133,7 @@ class ConnectedCommandsIT {
         try (var c = standby.connect("app"); var s = c.createStatement();
              var r = s.executeQuery("select count(*) from information_schema.tables where table_schema = 'lifeboat'")) {
             r.next();
-            assertThat(r.getInt(1)).isEqualTo(11);
+            assertThat(r.getInt(1)).isEqualTo(13);
         } catch (java.sql.SQLException e) {
             throw new AssertionError(e);
         }

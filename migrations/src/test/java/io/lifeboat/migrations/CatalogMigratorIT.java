@@ -62,16 +62,17 @@ class CatalogMigratorIT {
         assertThat(migrator.currentVersion()).isEqualTo("none");
 
         CatalogMigrator.MigrationReport first = migrator.migrate();
-        assertThat(first.applied()).isEqualTo(8);
-        assertThat(first.version()).isEqualTo("8");
+        assertThat(first.applied()).isEqualTo(9);
+        assertThat(first.version()).isEqualTo("9");
         assertThat(catalogTables("fresh"))
                 .containsExactly("applied_position", "apply_progress", "event", "flyway_schema_history", "heartbeat",
-                        "job", "paused_table", "recovery", "snapshot_verification", "streamed_transaction",
+                        "job", "master_position", "paused_table", "recovery", "service_instance", "snapshot_verification",
+                        "streamed_transaction",
                         "validation");
 
         CatalogMigrator.MigrationReport again = new CatalogMigrator(dataSource("fresh")).migrate();
         assertThat(again.applied()).isZero();
-        assertThat(again.version()).isEqualTo("8");
+        assertThat(again.version()).isEqualTo("9");
         assertThat(migrator.pendingCount()).isZero();
     }
 
@@ -99,18 +100,18 @@ class CatalogMigratorIT {
         assertThat(migrator.isCurrent()).isTrue();
 
         // As if this build's newest migration had never run: the catalog is behind and migrate applies it.
-        standby.execute("behind", "drop table lifeboat.streamed_transaction;"
-                + " delete from lifeboat.flyway_schema_history where version = '8'");
+        standby.execute("behind", "drop table lifeboat.master_position; drop table lifeboat.service_instance;"
+                + " delete from lifeboat.flyway_schema_history where version = '9'");
         assertThat(migrator.isCurrent()).isFalse();
         CatalogMigrator.MigrationReport report = new CatalogMigrator(dataSource("behind")).migrate();
         assertThat(report.applied()).isEqualTo(1);
-        assertThat(catalogTables("behind")).contains("streamed_transaction");
+        assertThat(catalogTables("behind")).contains("master_position", "service_instance");
         assertThat(migrator.isCurrent()).isTrue();
 
-        standby.execute("behind", "update lifeboat.flyway_schema_history set success = false where version = '8'");
+        standby.execute("behind", "update lifeboat.flyway_schema_history set success = false where version = '9'");
         assertThat(migrator.isCurrent()).isFalse();
         standby.execute("behind", "update lifeboat.flyway_schema_history set success = true, type = 'DELETE'"
-                + " where version = '8'");
+                + " where version = '9'");
         assertThat(migrator.isCurrent()).isFalse();
     }
 

@@ -20,6 +20,7 @@ import io.lifeboat.replicator.schema.TableCatalog;
 import io.lifeboat.replicator.schema.TableName;
 import io.lifeboat.replicator.sequence.SequenceSync;
 import io.lifeboat.replicator.setup.Heartbeat;
+import io.lifeboat.replicator.setup.MasterPosition;
 import io.lifeboat.replicator.setup.MasterPrerequisites;
 import io.lifeboat.replicator.setup.Publication;
 import io.lifeboat.replicator.setup.ReplicationSlot;
@@ -297,6 +298,11 @@ public final class Replicator {
     private void beat() {
         try (Connection m = master.getConnection()) {
             Heartbeat.beat(m);
+            try (Connection s = standby.getConnection()) {
+                MasterPosition.record(m, s, config.slot());
+            } catch (SQLException | RuntimeException e) {
+                log.debug("cannot record the master's position in the standby's catalog: {}", e.getMessage());
+            }
         } catch (SQLException | RuntimeException e) {
             log.warn("cannot write the heartbeat on master: {}", e.getMessage());
         }
