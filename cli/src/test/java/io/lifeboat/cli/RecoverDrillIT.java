@@ -242,7 +242,19 @@ class RecoverDrillIT {
             Files.writeString(autoConf, original);
         }
         clearTarget();
-        master.start();
+
+        // Fixed, the master comes back in place through the operator's own start command (a service manager's).
+        Path startLog = dir.resolve("started-by-command.log");
+        Path byCommand = writeConfig("start-command", Map.of("master_start_command", "runuser -u postgres --"
+                + " /usr/lib/postgresql/15/bin/pg_ctl -D {data_directory} -l " + startLog + " -w -t 120 start"));
+        Files.createFile(startLog);
+        ExternalCommand.of("chown", "postgres", startLog.toString()).timeout(Duration.ofSeconds(10)).run();
+        CommandRun restarted = CommandRun.of("-c", byCommand.toString(), "recover", "--from", "restart-master",
+                "--json");
+        assertThat(restarted.exitCode()).as(restarted.err()).isZero();
+        assertThat(JSON.readTree(restarted.out()).at("/chosen/rung").asText()).isEqualTo("restart-master");
+        assertThat(Files.readString(startLog)).as("started by recovery.master_start_command").isNotEmpty();
+        assertThat(value(master.port(), "SELECT 1")).isEqualTo("1");
     }
 
     @Test
@@ -402,6 +414,26 @@ class RecoverDrillIT {
         assertThat(dryRun.at("/chosen/rung").asText()).isEqualTo("offsite-dump");
         assertThat(dryRun.at("/chosen/candidate").asText()).startsWith("s3:primary/");
 
+        // A recovery killed mid-restore (its new cluster up and loading): nothing at the target looks complete, and
+        // the next recovery stops the server it left and moves the half-built copy aside.
+        Path staging = target.resolveSibling(target.getFileName() + ".lifeboat-incomplete");
+        ChildCommand interrupted = ChildCommand.start(dir.resolve("interrupted.log"), "-c", config.toString(),
+                "recover", "--from", "offsite-dump", "--force");
+        try {
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+            while (!Files.exists(staging.resolve("postmaster.pid")) && interrupted.process().isAlive()
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(Files.exists(staging.resolve("postmaster.pid"))).as(interrupted.output()).isTrue();
+            interrupted.signal("KILL");
+            assertThat(interrupted.exitCode(Duration.ofSeconds(30))).isEqualTo(137);
+        } finally {
+            interrupted.destroy();
+        }
+        assertThat(target).as("an interrupted recovery leaves nothing that looks complete").doesNotExist();
+        assertThat(staging).exists();
+
         Path failingSwitch = writeConfig("failing-switch", Map.of("switch_command", "sh -c 'echo no dns >&2; exit 1'"));
         CommandRun run = CommandRun.of("-c", failingSwitch.toString(), "recover", "--auto", "--json", "--force");
         assertThat(run.exitCode()).as(run.err()).isEqualTo(1);
@@ -409,6 +441,11 @@ class RecoverDrillIT {
         JsonNode report = JSON.readTree(run.out());
         assertThat(report.at("/chosen/candidate").asText()).isEqualTo(dryRun.at("/chosen/candidate").asText());
         recoveredDataDirectories.add(Path.of(report.at("/recovered/data_directory").asText()));
+        try (Stream<Path> siblings = Files.list(target.getParent())) {
+            assertThat(siblings.map(p -> p.getFileName().toString()))
+                    .anyMatch(name -> name.startsWith("recovered.failed-"));
+        }
+        assertThat(staging).doesNotExist();
         assertThat(amcheck(targetPort)).isZero();
         assertLedger(targetPort, Lsn.parse(report.at("/recovered/lsn").asText()), false);
         // A dump is older than the master's last ids; the rule moves its sequences past every id it holds by the gap.

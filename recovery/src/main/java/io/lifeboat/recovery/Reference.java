@@ -34,7 +34,19 @@ public record Reference(Position position, String source) {
             Optional<Lsn> lsn = rows.isEmpty() ? Optional.empty() : Optional.of(Lsn.parse(rows.get(0).get(0)));
             Optional<Instant> time = ScratchServer.heartbeat(console).or(() -> rows.isEmpty() ? Optional.empty()
                     : Optional.of(Instant.ofEpochMilli(Long.parseLong(rows.get(0).get(1)))));
-            return new Reference(new Position(lsn, time), "the standby's catalog");
+            Position applied = new Position(lsn, time);
+            // sync run copies the master's own position here every second, ahead of what the standby has applied.
+            if (console.hasTable("lifeboat.master_position")) {
+                List<List<String>> seen = console.rows("SELECT lsn::text, (extract(epoch FROM seen_at) * 1000)::bigint"
+                        + " FROM lifeboat.master_position WHERE slot_name = "
+                        + SqlConsole.literal(context.config().replication().slot()));
+                if (!seen.isEmpty()) {
+                    return new Reference(applied.newest(Position.of(Lsn.parse(seen.get(0).get(0)),
+                            Instant.ofEpochMilli(Long.parseLong(seen.get(0).get(1))))),
+                            "the master's position recorded in the standby's catalog");
+                }
+            }
+            return new Reference(applied, "the standby's catalog");
         } catch (SQLException | LifeboatException e) {
             return new Reference(Position.UNKNOWN, "the catalog is unreachable (" + e.getMessage() + ")");
         }

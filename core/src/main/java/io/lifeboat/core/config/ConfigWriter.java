@@ -99,6 +99,7 @@ public final class ConfigWriter {
         r.passphraseFile().ifPresent(file -> block.put("passphrase_file", file.toString()));
         block.put("ladder", r.ladder());
         block.put("prefer", r.prefer().configName());
+        r.masterStartCommand().ifPresent(command -> block.put("master_start_command", command));
         r.fenceCommand().ifPresent(command -> block.put("fence_command", command));
         r.switchCommand().ifPresent(command -> block.put("switch_command", command));
         block.put("sequence_gap", r.sequenceGap());

@@ -16,6 +16,8 @@ import java.util.Set;
  *
  * @param masterDataDirectory the master's data directory, as {@code pg_ctl -D} takes it ({@code master.data_directory})
  * @param ladder rung names in the order they are tried; the documented order unless {@code recovery.ladder} is set
+ * @param masterStartCommand starts the master in place for {@code restart-master} instead of {@code pg_ctl start}
+ *        (e.g. through systemd, so the service manager keeps owning it); {@code {data_directory}} is filled in
  * @param fenceCommand run before {@code promote-standby}; {@code {host}} and {@code {port}} are the old master's
  * @param switchCommand run after a recovery; {@code {host} {port} {database} {rung}} name where the database now runs
  * @param sequenceGap how far past the highest used value every sequence is moved before writes are allowed
@@ -30,6 +32,7 @@ public record RecoveryConfig(
         Optional<Path> passphraseFile,
         List<String> ladder,
         Prefer prefer,
+        Optional<String> masterStartCommand,
         Optional<String> fenceCommand,
         Optional<String> switchCommand,
         long sequenceGap,
@@ -50,7 +53,7 @@ public record RecoveryConfig(
     /** No recovery block and no {@code master.data_directory}: every default. */
     public static RecoveryConfig defaults() {
         return new RecoveryConfig(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), RUNGS,
-                Prefer.FIRST_HEALTHY, Optional.empty(), Optional.empty(), DEFAULT_SEQUENCE_GAP, Optional.empty(),
+                Prefer.FIRST_HEALTHY, Optional.empty(), Optional.empty(), Optional.empty(), DEFAULT_SEQUENCE_GAP, Optional.empty(),
                 Optional.empty(), Optional.empty());
     }
 
@@ -97,6 +100,7 @@ public record RecoveryConfig(
         Prefer prefer = section.parsed("prefer", text -> Prefer.fromConfig(text).orElseThrow(
                 () -> new IllegalArgumentException("'" + text + "' is not first-healthy or least-data-loss")))
                 .orElse(Prefer.FIRST_HEALTHY);
+        Optional<String> masterStart = command(section, "master_start_command");
         Optional<String> fence = command(section, "fence_command");
         Optional<String> switchCommand = command(section, "switch_command");
         long gap = section.integer("sequence_gap", 1, Integer.MAX_VALUE).map(Integer::longValue)
@@ -105,8 +109,8 @@ public record RecoveryConfig(
         Optional<Duration> rpo = section.parsed("rpo", HumanDuration::parse);
         Optional<Duration> rto = section.parsed("rto", HumanDuration::parse);
         section.rejectUnknownKeys();
-        return new RecoveryConfig(masterDataDirectory, target, key, passphraseFile, ladder, prefer, fence,
-                switchCommand, gap, maxDataLoss, rpo, rto);
+        return new RecoveryConfig(masterDataDirectory, target, key, passphraseFile, ladder, prefer, masterStart,
+                fence, switchCommand, gap, maxDataLoss, rpo, rto);
     }
 
     private static Optional<Target> readTarget(ConfigSection section) {

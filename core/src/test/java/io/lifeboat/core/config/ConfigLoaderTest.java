@@ -147,6 +147,7 @@ class ConfigLoaderTest {
                   passphrase_file: backup.pass
                   ladder: [promote-standby, offsite-dump]
                   prefer: least-data-loss
+                  master_start_command: systemctl start postgresql@15-main
                   fence_command: "ssh {host} 'systemctl stop postgresql'"
                   switch_command: /usr/local/bin/switch {host} {port} {database} {rung}
                   sequence_gap: 5000
@@ -161,6 +162,7 @@ class ConfigLoaderTest {
         assertThat(recovery.passphraseFile()).contains(dir.resolve("backup.pass"));
         assertThat(recovery.ladder()).containsExactly("promote-standby", "offsite-dump");
         assertThat(recovery.prefer()).isEqualTo(RecoveryConfig.Prefer.LEAST_DATA_LOSS);
+        assertThat(recovery.masterStartCommand()).contains("systemctl start postgresql@15-main");
         assertThat(recovery.fenceCommand()).contains("ssh {host} 'systemctl stop postgresql'");
         assertThat(recovery.switchCommand()).contains("/usr/local/bin/switch {host} {port} {database} {rung}");
         assertThat(recovery.sequenceGap()).isEqualTo(5000);

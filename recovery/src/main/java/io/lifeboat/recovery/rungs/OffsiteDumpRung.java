@@ -226,9 +226,9 @@ public final class OffsiteDumpRung implements Rung {
                         + (System.nanoTime() - t) / 1_000_000 + " ms (roles and grants not restored: the dump has"
                         + " none)");
                 SqlConsole console = scratch.console(database);
-                reached = holds(context, console, manifest);
-                checks.add("holds master LSN " + reached.lsn().map(Lsn::toString).orElse("?")
-                        + " (the manifest promised " + manifest.masterLsn() + ")");
+                reached = holds(console, manifest);
+                checks.add("holds master LSN " + manifest.masterLsn() + ": the whole dump (SHA-256 as in the manifest)"
+                        + " committed in one pg_restore transaction");
                 checks.add(HealthCheck.run(scratch, database));
                 List<SequenceAdvance.Move> moves = SequenceAdvance.run(console, context.recovery().sequenceGap());
                 checks.add(moves.size() + " sequences moved past their highest used value + "
@@ -249,24 +249,20 @@ public final class OffsiteDumpRung implements Rung {
         }
     }
 
-    /** The restored dump's applied position must be the manifest's: a restore that stopped early fails here. */
-    private static Position holds(RecoveryContext context, SqlConsole console, BackupManifest manifest) {
-        Lsn promised = Lsn.parse(manifest.masterLsn());
-        Optional<String> applied = console.hasTable("lifeboat.applied_position")
-                ? console.value("SELECT lsn::text FROM lifeboat.applied_position WHERE slot_name = "
-                        + SqlConsole.literal(context.config().replication().slot()))
-                : Optional.empty();
-        if (applied.isEmpty()) {
-            throw new CandidateCorruptException("the restored database has no applied position for slot "
-                    + context.config().replication().slot() + "; the manifest promised " + promised);
+    /**
+     * The restored database holds exactly the manifest's master position: the dump leaves Lifeboat's catalog out, so
+     * nothing inside it names a position, but the restorer fed pg_restore the whole dump (its plaintext SHA-256 the
+     * manifest's, the last bytes held back until that was checked) in one transaction that committed. A restore that
+     * stopped early fails there, before this. What is checked here is that it brought tables at all.
+     */
+    private static Position holds(SqlConsole console, BackupManifest manifest) {
+        Optional<String> tables = console.value("SELECT count(*) FROM pg_class c JOIN pg_namespace n"
+                + " ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN"
+                + " ('pg_catalog', 'information_schema', 'lifeboat')");
+        if (tables.isEmpty() || Long.parseLong(tables.get()) == 0) {
+            throw new CandidateCorruptException("the restored database has no tables although pg_restore succeeded");
         }
-        Lsn lsn = Lsn.parse(applied.get());
-        if (lsn.compareTo(promised) < 0) {
-            throw new CandidateCorruptException("the restored database holds master LSN " + lsn + ", short of "
-                    + promised + " that the manifest promised");
-        }
-        return new Position(Optional.of(lsn), ScratchServer.heartbeat(console).or(() -> Optional.of(
-                manifest.startedAt())));
+        return new Position(Optional.of(Lsn.parse(manifest.masterLsn())), Optional.of(manifest.startedAt()));
     }
 
     /** Where the new cluster listens once it is the recovered database (loopback, like archive restore). */

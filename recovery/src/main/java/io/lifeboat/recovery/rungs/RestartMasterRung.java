@@ -5,6 +5,7 @@ import io.lifeboat.core.db.Lsn;
 import io.lifeboat.core.db.Pools;
 import io.lifeboat.core.db.ServerRole;
 import io.lifeboat.core.error.LifeboatException;
+import io.lifeboat.core.process.ExternalCommand;
 import io.lifeboat.core.server.PostgresServer;
 import io.lifeboat.core.server.ServerStartException;
 import io.lifeboat.recovery.CandidateCorruptException;
@@ -99,7 +100,8 @@ public final class RestartMasterRung implements Rung {
             return new Plan(probe, verification, List.of("nothing: the master already runs"), Duration.ZERO);
         }
         return new Plan(probe, verification, List.of(
-                "start PostgreSQL on " + probe.candidate() + " with its own configuration (pg_ctl start)",
+                "start PostgreSQL on " + probe.candidate() + " with its own configuration ("
+                        + context.recovery().masterStartCommand().orElse("pg_ctl start") + ")",
                 "wait until it answers on " + MasterDirectory.address(context),
                 "check it reached " + verification.position().lsn().map(Lsn::toString).orElse("its WAL's end")),
                 verification.took());
@@ -115,10 +117,21 @@ public final class RestartMasterRung implements Rung {
                     List.of("the master was already running"));
         }
         PostgresServer server = PostgresServer.at(directory.orElseThrow());
-        try {
-            server.start(Map.of(), START_LIMIT);
-        } catch (ServerStartException e) {
-            throw new LifeboatException("the master does not start in place: " + e.reason());
+        Optional<String> startCommand = context.recovery().masterStartCommand();
+        if (startCommand.isPresent()) {
+            // The operator's way (systemd, a cluster manager) keeps owning the server it starts.
+            ExternalCommand.Result started = HookCommand.run(startCommand.get(),
+                    Map.of("data_directory", directory.get().toString()));
+            if (started.exitCode() != 0) {
+                throw new LifeboatException("recovery.master_start_command failed (exit " + started.exitCode() + ")"
+                        + HookCommand.lastLine(started));
+            }
+        } else {
+            try {
+                server.start(Map.of(), START_LIMIT);
+            } catch (ServerStartException e) {
+                throw new LifeboatException("the master does not start in place: " + e.reason());
+            }
         }
         try {
             Position reached = awaitAnswering(context);

@@ -73,7 +73,7 @@ public final class RecoveryTarget {
     public void clear(boolean force) {
         Optional<String> occupied = occupied();
         if (occupied.isPresent()) {
-            runningServer().ifPresent(server -> {
+            runningServer(directory).ifPresent(server -> {
                 throw new LifeboatException("a PostgreSQL server runs on " + server.dataDirectory() + " inside"
                         + " recovery.target.data_directory " + directory, "stop it first (pg_ctl -D "
                         + server.dataDirectory() + " stop), or give another target", null);
@@ -93,6 +93,12 @@ public final class RecoveryTarget {
             }
         }
         if (Files.exists(staging())) {
+            // An interrupted recovery (killed while its copy was up) leaves that server running: it is Lifeboat's
+            // own half-built copy, so it is stopped before the directory is moved aside.
+            runningServer(staging()).ifPresent(server -> {
+                LOG.warn("stopping the server an interrupted recovery left running on {}", server.dataDirectory());
+                server.stopImmediately();
+            });
             Path aside = moveAside(staging(), "failed");
             LOG.warn("a staging directory of an earlier recovery was moved aside to {}", aside);
         }
@@ -103,9 +109,9 @@ public final class RecoveryTarget {
         }
     }
 
-    /** A server running on a data directory inside the target (up to two levels down), which must not be moved. */
-    private Optional<PostgresServer> runningServer() {
-        try (Stream<Path> found = Files.walk(directory, 3)) {
+    /** A server running on a data directory inside {@code root} (up to two levels down). */
+    private static Optional<PostgresServer> runningServer(Path root) {
+        try (Stream<Path> found = Files.walk(root, 3)) {
             for (Path version : found.filter(p -> p.getFileName().toString().equals("PG_VERSION")).toList()) {
                 PostgresServer server = PostgresServer.at(version.getParent());
                 if (Files.exists(server.dataDirectory().resolve("postmaster.pid")) && server.running()) {
@@ -113,7 +119,7 @@ public final class RecoveryTarget {
                 }
             }
         } catch (IOException | LifeboatException e) {
-            LOG.debug("cannot look for a server in {}", directory, e);
+            LOG.debug("cannot look for a server in {}", root, e);
         }
         return Optional.empty();
     }
