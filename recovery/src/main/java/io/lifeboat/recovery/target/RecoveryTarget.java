@@ -95,10 +95,7 @@ public final class RecoveryTarget {
         if (Files.exists(staging())) {
             // An interrupted recovery (killed while its copy was up) leaves that server running: it is Lifeboat's
             // own half-built copy, so it is stopped before the directory is moved aside.
-            runningServer(staging()).ifPresent(server -> {
-                LOG.warn("stopping the server an interrupted recovery left running on {}", server.dataDirectory());
-                server.stopImmediately();
-            });
+            runningServer(staging()).ifPresent(RecoveryTarget::stopLeftover);
             Path aside = moveAside(staging(), "failed");
             LOG.warn("a staging directory of an earlier recovery was moved aside to {}", aside);
         }
@@ -106,6 +103,42 @@ public final class RecoveryTarget {
             Files.createDirectories(directory.getParent());
         } catch (IOException e) {
             throw new LifeboatException("cannot create " + directory.getParent() + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
+     * Stops what an interrupted recovery left running on its staging directory. A negative pid in
+     * {@code postmaster.pid} is initdb's single-user bootstrap, which pg_ctl cannot stop: initdb is killed first (so
+     * its clean-up can never remove a later staging directory of the same name), then the backend.
+     */
+    private static void stopLeftover(PostgresServer server) {
+        LOG.warn("stopping the server an interrupted recovery left running on {}", server.dataDirectory());
+        long pid;
+        try {
+            pid = Long.parseLong(Files.readAllLines(server.dataDirectory().resolve("postmaster.pid")).get(0).strip());
+        } catch (IOException | RuntimeException e) {
+            pid = 0;
+        }
+        if (pid >= 0) {
+            server.stopImmediately();
+            return;
+        }
+        Optional<ProcessHandle> backend = ProcessHandle.of(-pid);
+        backend.flatMap(ProcessHandle::parent)
+                .filter(parent -> parent.info().command().map(c -> c.endsWith("/initdb")).orElse(false))
+                .ifPresent(RecoveryTarget::killAndWait);
+        backend.ifPresent(RecoveryTarget::killAndWait);
+    }
+
+    private static void killAndWait(ProcessHandle process) {
+        process.destroyForcibly();
+        try {
+            process.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LifeboatException("interrupted while stopping process " + process.pid(), e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new LifeboatException("process " + process.pid() + " did not stop within 30 s", e);
         }
     }
 
