@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * sample; names and label names must match the format's grammar; a TYPE comes at most once per family and before its
  * samples; a family's samples are contiguous; no series appears twice; every value is a float, NaN or ±Inf.
  */
-final class PrometheusText {
+public final class PrometheusText {
     private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
     private static final Pattern LABEL = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
     private static final Set<String> TYPES = Set.of("counter", "gauge", "histogram", "summary", "untyped");
@@ -25,7 +25,7 @@ final class PrometheusText {
     private final Map<String, String> types = new HashMap<>();
     private final Map<String, Map<Map<String, String>, Double>> samples = new LinkedHashMap<>();
 
-    static PrometheusText parse(String text) {
+    public static PrometheusText parse(String text) {
         PrometheusText parsed = new PrometheusText();
         Set<String> finished = new HashSet<>();
         String family = null;
@@ -142,7 +142,7 @@ final class PrometheusText {
     }
 
     /** The family's declared type; fails when the family has no TYPE line. */
-    String type(String family) {
+    public String type(String family) {
         String type = types.get(family);
         if (type == null) {
             throw new AssertionError("no TYPE for " + family + "; families: " + types.keySet());
@@ -151,7 +151,7 @@ final class PrometheusText {
     }
 
     /** The value of the one series with exactly these labels. */
-    double value(String metric, Map<String, String> labels) {
+    public double value(String metric, Map<String, String> labels) {
         Map<Map<String, String>, Double> series = samples.get(metric);
         if (series == null || !series.containsKey(new TreeMap<>(labels))) {
             throw new AssertionError("no series " + metric + labels + "; has " + (series == null ? samples.keySet()
@@ -160,7 +160,7 @@ final class PrometheusText {
         return series.get(new TreeMap<>(labels));
     }
 
-    Set<String> metrics() {
+    public Set<String> metrics() {
         return samples.keySet();
     }
 }
