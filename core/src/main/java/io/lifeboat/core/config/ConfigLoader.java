@@ -20,8 +20,6 @@ import org.yaml.snakeyaml.nodes.Node;
 
 /** Reads and validates {@code lifeboat.yml}, reporting every problem at once. */
 public final class ConfigLoader {
-    /** Blocks whose settings arrive with later features; present so they are known names, not typos. */
-    private static final List<String> RESERVED_BLOCKS = List.of("service");
     /** ${VAR} (or ${VAR:-default}) not inside quotes: preceded by the start, a space, a colon, a comma or a bracket. */
     private static final Pattern UNQUOTED_VARIABLE = Pattern.compile("(?:^|[\\s:,\\[{])(\\$\\{[^}]*})");
 
@@ -51,9 +49,10 @@ public final class ConfigLoader {
         archiveSection.rejectUnknownKeys();
         Optional<SnapshotsConfig> snapshots = SnapshotsConfig.read(top.section("snapshots"));
         RecoveryConfig recovery = RecoveryConfig.read(top.section("recovery"), masterData);
-        for (String block : RESERVED_BLOCKS) {
-            top.section(block).rejectUnknownKeys();
-        }
+        // One section object for the whole service block, so every record reading its keys marks them as known.
+        ConfigSection service = top.section("service");
+        MonitorConfig monitor = MonitorConfig.read(service, snapshots);
+        service.rejectUnknownKeys();
         top.rejectUnknownKeys();
         if (master.isPresent() && standby.isPresent() && sameDatabase(master.get(), standby.get())) {
             reader.error(top.lineOf("standby"), "standby",
@@ -63,7 +62,7 @@ public final class ConfigLoader {
             throw new ConfigException(reader.problems());
         }
         return new LoadedConfig(new LifeboatConfig(file, master.get(), standby.get(), replication, archive, snapshots,
-                recovery), reader.problems());
+                recovery, monitor), reader.problems());
     }
 
     private static Optional<ConnectionConfig> requiredConnection(ConfigSection top, String key, ConfigSection section) {

@@ -20,6 +20,7 @@ public final class ConfigWriter {
         root.put("archive", archive(config.archive()));
         config.snapshots().ifPresent(snapshots -> root.put("snapshots", snapshots(snapshots)));
         root.put("recovery", recovery(config.recovery()));
+        root.put("service", service(config.monitor()));
 
         DumperOptions options = new DumperOptions();
         options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
@@ -106,6 +107,28 @@ public final class ConfigWriter {
         r.maxDataLoss().ifPresent(d -> block.put("max_data_loss", HumanDuration.format(d)));
         r.rpo().ifPresent(d -> block.put("rpo", HumanDuration.format(d)));
         r.rto().ifPresent(d -> block.put("rto", HumanDuration.format(d)));
+        return block;
+    }
+
+    private static Map<String, Object> service(MonitorConfig m) {
+        Map<String, Object> block = new LinkedHashMap<>();
+        m.http().ifPresent(http -> block.put("http", http.text()));
+        block.put("http_allow_remote", m.http().map(MonitorConfig.Http::allowRemote).orElse(false));
+        Map<String, Object> notify = new LinkedHashMap<>();
+        m.alerts().command().ifPresent(command -> notify.put("command", command));
+        m.alerts().webhook().ifPresent(uri -> notify.put("webhook", uri.toString()));
+        notify.put("repeat", HumanDuration.format(m.alerts().repeat()));
+        notify.put("state_file", m.alerts().stateFile().toString());
+        notify.put("report_at", m.alerts().reportAt().map(Object::toString).orElse("off"));
+        block.put("notify", notify);
+        Map<String, Object> thresholds = new LinkedHashMap<>();
+        thresholds.put("lag_warning", HumanDuration.format(m.thresholds().lagWarning()));
+        thresholds.put("lag_critical", HumanDuration.format(m.thresholds().lagCritical()));
+        thresholds.put("snapshot_age", HumanDuration.format(m.thresholds().snapshotAge()));
+        thresholds.put("archive_age", HumanDuration.format(m.thresholds().archiveAge()));
+        thresholds.put("validation_age", HumanDuration.format(m.thresholds().validationAge()));
+        thresholds.put("dry_run_age", HumanDuration.format(m.thresholds().dryRunAge()));
+        block.put("thresholds", thresholds);
         return block;
     }
 

@@ -120,7 +120,7 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void keyInAReservedBlock_isUnknownUntilAFeatureReadsIt() throws IOException {
+    void unknownKeyInServiceBlock_isReportedWithLine() throws IOException {
         passwordFile("x");
         Path file = write("lifeboat.yml", GOOD + "service:\n  listen: all\n");
         assertThat(errorsOf(file, Map.of("STANDBY_PW", "x")))
@@ -532,5 +532,69 @@ class ConfigLoaderTest {
         assertThat(again.config().master()).usingRecursiveComparison().ignoringFieldsOfTypes(Secret.class)
                 .isEqualTo(loaded.config().master());
         assertThat(again.config().archive()).isEqualTo(loaded.config().archive());
+    }
+
+    @Test
+    void serviceBlock_readsHttpNotifyAndThresholdsWithDefaults() throws IOException {
+        passwordFile("x");
+        MonitorConfig defaults = ConfigLoader.load(write("plain.yml", GOOD), Map.of("STANDBY_PW", "x")).config()
+                .monitor();
+        assertThat(defaults.http()).isEmpty();
+        assertThat(defaults.alerts().enabled()).isFalse();
+        assertThat(defaults.alerts().repeat()).isEqualTo(Duration.ofHours(6));
+        assertThat(defaults.thresholds().lagWarning()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(defaults.thresholds().lagCritical()).isEqualTo(Duration.ofMinutes(5));
+
+        LoadedConfig loaded = ConfigLoader.load(write("service.yml", GOOD + """
+                service:
+                  http: 127.0.0.1
+                  notify:
+                    command: mail -s lifeboat ops@example.com
+                    webhook: http://127.0.0.1:9093/api/v2/alerts
+                    repeat: 1h
+                    state_file: state/alerts.json
+                    report_at: "06:30"
+                  thresholds:
+                    lag_warning: 10s
+                    lag_critical: 1m
+                """), Map.of("STANDBY_PW", "x"));
+        MonitorConfig monitor = loaded.config().monitor();
+        assertThat(monitor.http().orElseThrow().text()).isEqualTo("127.0.0.1:" + MonitorConfig.DEFAULT_HTTP_PORT);
+        assertThat(monitor.alerts().command()).contains("mail -s lifeboat ops@example.com");
+        assertThat(monitor.alerts().webhook().orElseThrow().getPort()).isEqualTo(9093);
+        assertThat(monitor.alerts().repeat()).isEqualTo(Duration.ofHours(1));
+        assertThat(monitor.alerts().stateFile()).isEqualTo(dir.resolve("state/alerts.json"));
+        assertThat(monitor.alerts().reportAt()).contains(java.time.LocalTime.of(6, 30));
+        assertThat(monitor.thresholds().lagCritical()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(loaded.warnings()).isEmpty();
+        LoadedConfig again = ConfigLoader.load(write("again.yml", ConfigWriter.write(loaded.config())),
+                Map.of("STANDBY_PW", "x"));
+        assertThat(again.config().monitor()).isEqualTo(monitor);
+    }
+
+    @Test
+    void serviceBlock_refusesARemoteAddressUnlessAllowedAndReportsEachBadKey() throws IOException {
+        passwordFile("x");
+        Path file = write("lifeboat.yml", GOOD + """
+                service:
+                  http: 0.0.0.0:9999
+                  notify:
+                    webhook: ftp://example.com/x
+                    repeat: soon
+                  thresholds:
+                    lag_warning: 5m
+                    lag_critical: 1m
+                """);
+        assertThat(errorsOf(file, Map.of("STANDBY_PW", "x"))).containsExactly(
+                "lifeboat.yml:17: service.http: 0.0.0.0 is not a loopback address (metrics and status would be open"
+                        + " to the network); set service.http_allow_remote: true to serve there",
+                "lifeboat.yml:19: service.notify.webhook: 'ftp://example.com/x' is not an http:// or https:// URL",
+                "lifeboat.yml:20: service.notify.repeat: 'soon' is not a duration (write it like 30s, 15m, 1h30m or"
+                        + " 7d; units ms, s, m, h, d, w)",
+                "lifeboat.yml:23: service.thresholds.lag_critical: is shorter than lag_warning (5m)");
+
+        Path allowed = write("allowed.yml", GOOD + "service:\n  http: 0.0.0.0:9999\n  http_allow_remote: true\n");
+        assertThat(ConfigLoader.load(allowed, Map.of("STANDBY_PW", "x")).config().monitor().http().orElseThrow()
+                .text()).isEqualTo("0.0.0.0:9999");
     }
 }
