@@ -13,6 +13,8 @@ import io.lifeboat.replicator.apply.ApplyProgress;
 import io.lifeboat.replicator.apply.PausedTables;
 import io.lifeboat.replicator.apply.SchemaDriftException;
 import io.lifeboat.replicator.engine.ChangeCapture;
+import io.lifeboat.replicator.engine.ChangeReplay;
+import io.lifeboat.replicator.engine.UnreadableChange;
 import io.lifeboat.replicator.fullcopy.FullcopyRound;
 import io.lifeboat.replicator.fullcopy.InitialSync;
 import io.lifeboat.replicator.schema.Table;
@@ -58,6 +60,8 @@ public final class Replicator {
     private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     private static final int MAX_UNEXPLAINED_FAILURES = 10;
+    /** The same data error this many times in a row at one position: a change Debezium cannot read, looked for. */
+    private static final int UNREADABLE_CONFIRMATIONS = 2;
     private volatile Lsn lastApplied = Lsn.ZERO;
     private volatile Instant interruptedSince;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
@@ -98,8 +102,12 @@ public final class Replicator {
             long started = System.nanoTime();
             try {
                 TableSelection selection = prepare();
-                if (stream(selection)) {
+                StreamEnd end = stream(selection);
+                if (end == StreamEnd.STOPPED) {
                     return;
+                }
+                if (end == StreamEnd.CAPTURE_CHANGED) {
+                    continue;
                 }
                 if (++recreated > MAX_SLOT_RECREATIONS) {
                     throw new LifeboatException("slot " + config.slot() + " was lost " + recreated + " times in a row",
@@ -115,6 +123,14 @@ public final class Replicator {
                     // Debezium reports some failures without a classifiable cause; the same one over and over at
                     // the same position is not a pause but a stop, and is said so.
                     unexplained = lastApplied.equals(progressAtLastFailure) ? unexplained + 1 : 1;
+                    if (unexplained >= UNREADABLE_CONFIRMATIONS && ChangeReplay.mayBeUnreadable(e)
+                            && passOverUnreadable()) {
+                        // That table is paused and the engine passes over its changes: the rest goes on at once.
+                        unexplained = 0;
+                        progressAtLastFailure = null;
+                        backoff = FIRST_BACKOFF;
+                        continue;
+                    }
                     if (unexplained >= MAX_UNEXPLAINED_FAILURES) {
                         throw new LifeboatException("change capture failed " + unexplained + " times in a row at "
                                 + lastApplied + ": " + rootMessage(e), "run with -v for the details", e);
@@ -139,6 +155,38 @@ public final class Replicator {
         }
     }
 
+    /**
+     * The engine stopped on the same data error again: finds the change it cannot read and pauses that table, whose
+     * changes the engine then passes over.
+     *
+     * @return false when no pending change fails to read (the failure is something else, and counts on)
+     */
+    private boolean passOverUnreadable() throws SQLException {
+        Optional<UnreadableChange> change;
+        try {
+            change = ChangeReplay.find(masterConfig, config, schema.uncaptured());
+        } catch (LifeboatException e) {
+            log.warn("{}", e.getMessage());
+            return false;
+        }
+        if (change.isEmpty()) {
+            return false;
+        }
+        try (Connection s = standby.getConnection()) {
+            schema.pauseUnreadable(change.get(), PausedTables.load(s));
+        }
+        return true;
+    }
+
+    private enum StreamEnd {
+        /** {@link #stop()} was asked for. */
+        STOPPED,
+        /** The master invalidated the slot. */
+        SLOT_LOST,
+        /** The engine must start again to pass over other tables' changes. */
+        CAPTURE_CHANGED
+    }
+
     private static String rootMessage(Throwable failure) {
         Throwable cause = failure;
         while (cause.getCause() != null && cause.getCause() != cause) {
@@ -147,8 +195,8 @@ public final class Replicator {
         return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage().strip();
     }
 
-    /** Streams until stopped (true) or until the slot is lost (false); any other failure throws. */
-    private boolean stream(TableSelection selection) throws SQLException, InterruptedException {
+    /** Streams until stopped, the slot is lost, or the engine must pass over other tables; any failure throws. */
+    private StreamEnd stream(TableSelection selection) throws SQLException, InterruptedException {
         try (Connection applyConnection = standby.getConnection();
              ApplyProgress progress = new ApplyProgress(standby, config.slot())) {
             PausedTables paused = PausedTables.load(applyConnection);
@@ -162,8 +210,10 @@ public final class Replicator {
                 thread.setDaemon(true);
                 return thread;
             });
-            ChangeCapture capture = new ChangeCapture(masterConfig, config, applier, progress,
+            schema.takeCaptureChanged();
+            ChangeCapture capture = new ChangeCapture(masterConfig, config, schema.uncaptured(), applier, progress,
                     () -> streamingStarted(applier));
+            boolean captureChanged = false;
             try {
                 capture.start();
                 log.info("replicating {} pushdelta and {} fullcopy tables from {} (slot {}, from {})",
@@ -184,19 +234,28 @@ public final class Replicator {
                     if (capture.awaitStop(Duration.ZERO)) {
                         break;
                     }
+                    if (schema.takeCaptureChanged()) {
+                        captureChanged = true;
+                        break;
+                    }
                 }
             } finally {
                 scheduler.shutdownNow();
                 capture.close();
                 lastApplied = applier.applied();
             }
+            if (captureChanged && capture.failure() == null && stopRequested.getCount() > 0) {
+                log.info("change capture restarting at {} to stream {}", applier.applied(),
+                        schema.uncaptured().isEmpty() ? "every table" : "every table but " + schema.uncaptured());
+                return StreamEnd.CAPTURE_CHANGED;
+            }
             // A stop asked for while the engine was still starting ends it with an error of its own: not a failure.
             if (capture.failure() == null || stopRequested.getCount() == 0) {
                 log.info("replication stopped at {}", applier.applied());
-                return true;
+                return StreamEnd.STOPPED;
             }
             if (slotLost()) {
-                return false;
+                return StreamEnd.SLOT_LOST;
             }
             throw classified(capture.failure());
         }

@@ -24,6 +24,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import io.lifeboat.replicator.engine.UnreadableChange;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -53,6 +55,15 @@ final class SchemaWatch {
     /** Periodic comparisons and copies never overlap; a turn that finds the other busy is skipped. */
     private final ReentrantLock turn = new ReentrantLock();
     private final Map<TableName, Retry> retries = new ConcurrentHashMap<>();
+    /**
+     * Tables paused for a change Debezium cannot read, which the engine passes over (it would stop on the change
+     * again), with the wait before the last resume; a table rejoins the engine before its fresh copy. Kept in memory
+     * only: after a restart such a table is streamed again (its changes passed over while paused), and one more
+     * unreadable change pauses it again.
+     */
+    private final Set<TableName> uncaptured = ConcurrentHashMap.newKeySet();
+    private final Map<TableName, Duration> unreadableWaits = new ConcurrentHashMap<>();
+    private final AtomicBoolean captureChanged = new AtomicBoolean();
     private volatile TableSelection current = new TableSelection(List.of(), List.of());
 
     /** When a paused table may next be copied, and how long the wait before was. */
@@ -160,6 +171,8 @@ final class SchemaWatch {
             if (!selected.contains(table)) {
                 paused.resume(s, table);
                 retries.remove(table);
+                uncaptured.remove(table);
+                unreadableWaits.remove(table);
                 log.warn("{}: was paused, but the master no longer has it to replicate (dropped, renamed or"
                         + " excluded): forgotten", table);
             }
@@ -199,9 +212,17 @@ final class SchemaWatch {
         try {
             for (Map.Entry<TableName, String> entry : all.entrySet()) {
                 Retry retry = retries.get(entry.getKey());
-                if (retry == null || System.nanoTime() - retry.atNanos() >= 0) {
-                    resumeIfFixed(entry.getKey(), entry.getValue(), applier, paused);
+                if (retry != null && System.nanoTime() - retry.atNanos() < 0) {
+                    continue;
                 }
+                if (uncaptured.remove(entry.getKey())) {
+                    // The engine must stream the table again before its fresh copy is taken: the copy's snapshot
+                    // then holds every change the stream passed over. Still paused until the copy.
+                    log.info("{}: trying to resume: streaming its changes again, then copying it", entry.getKey());
+                    captureChanged.set(true);
+                    continue;
+                }
+                resumeIfFixed(entry.getKey(), entry.getValue(), applier, paused);
             }
         } finally {
             turn.unlock();
@@ -286,6 +307,33 @@ final class SchemaWatch {
             throw new io.lifeboat.core.error.LifeboatException("cannot handle " + drift.getMessage() + " ("
                     + CopyRefusal.message(e) + ")", e);
         }
+    }
+
+    /**
+     * Pauses the table of a change Debezium cannot read (the engine is stopped): the engine passes over its changes
+     * from its next start, and the others go on. It resumes from a fresh copy after a wait that doubles each time
+     * one of its changes cannot be read again.
+     */
+    void pauseUnreadable(UnreadableChange change, PausedTables paused) throws SQLException {
+        Duration last = unreadableWaits.get(change.table());
+        Duration wait = last == null ? FIRST_RETRY
+                : last.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : last.multipliedBy(2);
+        unreadableWaits.put(change.table(), wait);
+        try (Connection s = standby.getConnection()) {
+            pause(s, paused, change.table(), change.reason());
+        }
+        retries.put(change.table(), new Retry(System.nanoTime() + wait.toNanos(), wait));
+        uncaptured.add(change.table());
+    }
+
+    /** Tables the engine passes over. */
+    Set<TableName> uncaptured() {
+        return Set.copyOf(uncaptured);
+    }
+
+    /** Whether the engine must start again with another {@link #uncaptured()} set; true once per change. */
+    boolean takeCaptureChanged() {
+        return captureChanged.getAndSet(false);
     }
 
     /** @return whether any column was added */

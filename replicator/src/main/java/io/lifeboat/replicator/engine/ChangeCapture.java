@@ -12,6 +12,7 @@ import io.lifeboat.core.db.TransientFailure;
 import io.lifeboat.core.error.TransientException;
 import io.lifeboat.replicator.apply.ApplyProgress;
 import io.lifeboat.replicator.route.SourceTransaction;
+import io.lifeboat.replicator.schema.TableName;
 import io.lifeboat.replicator.route.TransactionAssembler;
 import io.lifeboat.replicator.route.TransactionPiece;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -54,14 +56,16 @@ public final class ChangeCapture implements AutoCloseable {
     private ChangeEvent<SourceRecord, SourceRecord> pendingLast;
     private Lsn newestTaken = Lsn.ZERO;
 
-    public ChangeCapture(ConnectionConfig master, ReplicationConfig replication, Applier applier, ApplyProgress progress, Runnable onStreaming) {
+    /** @param uncaptured tables whose changes the engine passes over (see {@link EngineProperties#of}) */
+    public ChangeCapture(ConnectionConfig master, ReplicationConfig replication, Set<TableName> uncaptured,
+                         Applier applier, ApplyProgress progress, Runnable onStreaming) {
         this.applier = applier;
         this.progress = progress;
         this.maxRows = replication.batchMaxRows();
         this.maxDelayNanos = replication.batchMaxDelay().toNanos();
         this.assembler = new TransactionAssembler(replication.batchMaxRows(), EngineProperties.PIECE_BYTES);
         this.engine = DebeziumEngine.create(Connect.class)
-                .using(EngineProperties.of(master, replication))
+                .using(EngineProperties.of(master, replication, uncaptured))
                 .using((success, message, error) -> {
                     if (!success) {
                         failure.compareAndSet(null, error != null ? error : new IllegalStateException(message));

@@ -2,7 +2,10 @@ package io.lifeboat.replicator.engine;
 
 import io.lifeboat.core.config.ConnectionConfig;
 import io.lifeboat.core.config.ReplicationConfig;
+import io.lifeboat.replicator.schema.TableName;
 import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /** The Debezium engine's settings: why each one is what it is, in one place. */
 final class EngineProperties {
@@ -16,8 +19,14 @@ final class EngineProperties {
     private EngineProperties() {
     }
 
-    /** The streamed tables are the publication's: Debezium is not told them again (a list would hide new tables). */
-    static Properties of(ConnectionConfig master, ReplicationConfig replication) {
+    /**
+     * The streamed tables are the publication's: Debezium is not told them again (a list would hide new tables).
+     *
+     * @param uncaptured tables whose changes Debezium passes over without reading a value: a change of theirs it
+     *                   cannot read would otherwise stop every table (they stay published: a table dropped from the
+     *                   publication is still decoded for the WAL written before)
+     */
+    static Properties of(ConnectionConfig master, ReplicationConfig replication, Set<TableName> uncaptured) {
         Properties p = new Properties();
         p.setProperty("name", "lifeboat-" + replication.slot());
         p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
@@ -63,10 +72,29 @@ final class EngineProperties {
         // fed through a queue to a thread of their own) and the context headers on every record.
         p.setProperty("statistics.metrics.enabled", "false");
         p.setProperty("extended.headers.enabled", "false");
+        if (!uncaptured.isEmpty()) {
+            p.setProperty("table.exclude.list", uncaptured.stream().sorted().map(EngineProperties::pattern)
+                    .collect(Collectors.joining(",")));
+        }
         // No table.include.list: the publication already holds exactly the streamed tables, and Debezium fixes its
         // include list at start. With one, a table published while the engine runs (created on the master) was
         // never streamed, and a table renamed on the master kept its old name (Debezium ignores a filtered-out
         // relation message), so its changes landed in the standby's old table.
         return p;
+    }
+
+    /**
+     * A regular expression that matches exactly {@code schema.table} as Debezium spells it: every ASCII character
+     * but letters and digits escaped (a comma too, which Debezium's list splitter then keeps).
+     */
+    static String pattern(TableName table) {
+        StringBuilder pattern = new StringBuilder();
+        for (char c : (table.schema() + "." + table.name()).toCharArray()) {
+            if (c < 128 && !Character.isLetterOrDigit(c)) {
+                pattern.append('\\');
+            }
+            pattern.append(c);
+        }
+        return pattern.toString();
     }
 }
