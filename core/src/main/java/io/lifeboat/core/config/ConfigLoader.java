@@ -32,7 +32,11 @@ public final class ConfigLoader {
 
     /** @throws ConfigException holding every error found (warnings alone do not throw) */
     public static LoadedConfig load(Path file, Map<String, String> environment) {
-        ConfigReader reader = new ConfigReader(file, environment);
+        return load(new ConfigReader(file, environment), file);
+    }
+
+    /** With the caller's reader, which afterwards knows every key the code read (ConfigReferenceTest). */
+    static LoadedConfig load(ConfigReader reader, Path file) {
         Node root = parse(file, reader);
         if (root == null) {
             throw new ConfigException(reader.problems());

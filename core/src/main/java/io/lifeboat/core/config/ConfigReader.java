@@ -2,16 +2,23 @@ package io.lifeboat.core.config;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /** What every section of one file being read shares: its name for messages, its folder, the environment, the problems. */
 final class ConfigReader {
+    private static final Pattern ITEM_INDEX = Pattern.compile("\\[\\d+]");
     private final String fileName;
     private final Path directory;
     private final EnvInterpolation interpolation;
     private final List<ConfigProblem> problems = new ArrayList<>();
+    private final Set<String> askedKeys = new LinkedHashSet<>();
+    private final Set<String> askedBlocks = new LinkedHashSet<>();
 
     ConfigReader(Path file, Map<String, String> environment) {
         this.fileName = file.getFileName().toString();
@@ -31,6 +38,25 @@ final class ConfigReader {
 
     EnvInterpolation interpolation() {
         return interpolation;
+    }
+
+    /** A key the code read (whether the file sets it or not); list items as {@code targets[]}. */
+    void asked(String keyPath) {
+        askedKeys.add(ITEM_INDEX.matcher(keyPath).replaceAll("[]"));
+    }
+
+    /** A block the code read ({@code archive.targets[]} for a list of blocks). */
+    void askedBlock(String keyPath) {
+        askedBlocks.add(ITEM_INDEX.matcher(keyPath).replaceAll("[]"));
+    }
+
+    /** Every key read so far, in reading order: what Lifeboat accepts, for the configuration reference's test. */
+    Set<String> askedKeys() {
+        return Collections.unmodifiableSet(askedKeys);
+    }
+
+    Set<String> askedBlocks() {
+        return Collections.unmodifiableSet(askedBlocks);
     }
 
     void error(int line, String key, String message) {

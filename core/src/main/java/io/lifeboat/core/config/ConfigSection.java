@@ -94,7 +94,7 @@ final class ConfigSection {
 
     /** The raw scalar as written, before interpolation. */
     Optional<String> raw(String key) {
-        read.add(key);
+        ask(key);
         NodeTuple tuple = entries.get(key);
         if (tuple == null || isNull(tuple.getValueNode())) {
             return Optional.empty();
@@ -119,7 +119,7 @@ final class ConfigSection {
     /** A required value: a missing key is reported at this section's line. */
     Optional<String> requiredString(String key) {
         if (!has(key)) {
-            read.add(key);
+            ask(key);
             reader.error(line, keyPath(key), "missing (required)");
             return Optional.empty();
         }
@@ -170,7 +170,7 @@ final class ConfigSection {
 
     /** A list of plain values, or a single value standing for a list of one; absent reads as empty. */
     java.util.List<String> stringList(String key) {
-        read.add(key);
+        ask(key);
         NodeTuple tuple = entries.get(key);
         if (tuple == null || isNull(tuple.getValueNode())) {
             return java.util.List.of();
@@ -206,7 +206,7 @@ final class ConfigSection {
 
     /** A list of blocks ({@code - name: a ...}); absent reads as empty. */
     java.util.List<ConfigSection> sectionList(String key) {
-        read.add(key);
+        askBlock(key + "[]");
         NodeTuple tuple = entries.get(key);
         if (tuple == null || isNull(tuple.getValueNode())) {
             return java.util.List.of();
@@ -225,12 +225,23 @@ final class ConfigSection {
 
     /** A nested block; an absent one reads as empty, so its defaults apply. */
     ConfigSection section(String key) {
-        read.add(key);
+        askBlock(key);
         NodeTuple tuple = entries.get(key);
         if (tuple == null) {
             return empty(reader, keyPath(key));
         }
         return of(reader, keyPath(key), lineOf(tuple.getKeyNode()), tuple.getValueNode());
+    }
+
+    /** Records that the code reads this key, so the keys Lifeboat accepts can be listed (ConfigReferenceTest). */
+    private void ask(String key) {
+        read.add(key);
+        reader.asked(keyPath(key));
+    }
+
+    private void askBlock(String key) {
+        read.add(key.endsWith("[]") ? key.substring(0, key.length() - 2) : key);
+        reader.askedBlock(keyPath(key));
     }
 
     void error(String key, String message) {
