@@ -52,13 +52,16 @@ final class ArchiveCommand extends CommandGroup {
 
     @Command(name = "run", mixinStandardHelpOptions = true,
             description = {"Dump the standby (pg_dump in an exported snapshot) through zstd and OpenPGP into chunks on",
-                "the first target, write the manifest last, then copy to every further target."})
+                "the first target, with the roles and memberships (pg_dumpall --globals-only, from the master when",
+                "it answers, else the standby; without passwords when the user cannot read them), write the",
+                "manifest last, then copy to every further target."})
     int runArchive() {
         LoadedConfig loaded = root.loadConfig();
         ArchiveConfig config = loaded.config().archive();
         try (Pools pools = new Pools(loaded.config())) {
             ArchiveRun run = new ArchiveJob(config, loaded.config().standby(), pools.standby(),
-                    loaded.config().replication().slot(), clock).run();
+                    loaded.config().replication().slot(), clock)
+                    .withMaster(loaded.config().master(), pools::master).run();
             BackupManifest manifest = run.manifest();
             PrintWriter out = spec.commandLine().getOut();
             out.printf("backup %s: %s dump stored as %s in %d chunk%s on %s in %.1f s (master LSN %s)%n", manifest.id(),
@@ -113,6 +116,9 @@ final class ArchiveCommand extends CommandGroup {
                 + manifest.source().serverVersion() + ", system " + manifest.source().systemIdentifier());
         out.println("  written:  by lifeboat " + manifest.lifeboatVersion() + ", finished "
                 + manifest.finishedAt());
+        out.println("  roles:    " + manifest.roles().map(g -> "from the " + g.capturedFrom() + ", "
+                + (g.rolePasswords() ? "with their passwords" : "without passwords")).orElse("none (manifest format "
+                + manifest.formatVersion() + (manifest.formatVersion() < 3 ? ", before roles were kept)" : ")")));
     }
 
     @Command(name = "copy", mixinStandardHelpOptions = true,
@@ -188,7 +194,9 @@ final class ArchiveCommand extends CommandGroup {
 
     @Command(name = "restore", mixinStandardHelpOptions = true,
             description = {"Download, check each chunk's hash before use, decrypt, decompress and feed pg_restore in one",
-                "transaction: a missing or corrupt chunk stops it with nothing written to the destination."})
+                "transaction: a missing or corrupt chunk stops it with nothing written to the destination.",
+                "With --new-cluster the backup's roles and memberships are created first (roles the new cluster",
+                "already has are left as they are)."})
     int restore(@Parameters(paramLabel = "ID") String id,
             @Option(names = "--to", paramLabel = "CONNECTION",
                     description = "An existing database, as a libpq connection string or URI.") String connection,
@@ -226,6 +234,7 @@ final class ArchiveCommand extends CommandGroup {
             out.printf("backup %s restored from %s into %s: %s of dump in %.1f s (master LSN %s)%n", backup.id(),
                     target.name(), result.destination(), DataSize.ofBytes(result.plaintextBytes()).approximate(),
                     result.elapsed().toMillis() / 1000.0, backup.manifest().orElseThrow().masterLsn());
+            result.roles().ifPresent(roles -> out.println("  roles: " + roles));
             out.flush();
             return ExitCode.OK.code();
         }

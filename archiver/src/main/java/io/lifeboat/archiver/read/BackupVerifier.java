@@ -124,7 +124,7 @@ public final class BackupVerifier {
             problems.add("manifest " + origin + " is invalid: it names backup " + manifest.id());
             return Optional.empty();
         }
-        for (ChunkEntry chunk : manifest.chunks()) {
+        for (ChunkEntry chunk : manifest.storedObjects()) {
             checkChunk(target, chunk).ifPresent(problems::add);
         }
         return Optional.of(manifest);
@@ -185,6 +185,16 @@ public final class BackupVerifier {
             }
         } catch (LifeboatException e) {
             problems.add(e.getMessage());
+        }
+        if (manifest.roles().isPresent()) {
+            try {
+                DumpReader.globals(target, id, manifest, key, passphrase, workDirectory);
+            } catch (IOException e) {
+                problems.add("cannot read the roles of backup " + id + " on " + target.name() + " (" + e.getMessage()
+                        + ")");
+            } catch (LifeboatException e) {
+                problems.add(e.getMessage());
+            }
         }
     }
 

@@ -6,6 +6,7 @@ import io.lifeboat.archiver.read.BackupRestorer;
 import io.lifeboat.archiver.read.BackupStore;
 import io.lifeboat.archiver.read.BackupVerifier;
 import io.lifeboat.archiver.read.RestoreDestination;
+import io.lifeboat.archiver.read.RoleCreator;
 import io.lifeboat.archiver.read.StoredBackup;
 import io.lifeboat.archiver.read.VerifyReport;
 import io.lifeboat.core.config.ArchiveConfig;
@@ -190,8 +191,8 @@ public final class OffsiteDumpRung implements Rung {
         }
         return new Plan(probe, verification, List.of(
                 "initdb a new cluster at " + target.staging(),
-                "pg_restore --single-transaction of " + probe.candidate() + " into it (roles and grants are not in"
-                        + " the dump)",
+                "create the backup's roles and memberships (those it lacks), then pg_restore --single-transaction of "
+                        + probe.candidate() + " into it",
                 "check it holds the manifest's master LSN; pg_amcheck --heapallindexed",
                 "move every sequence past its highest used value + " + context.recovery().sequenceGap(),
                 "rename it to " + target.directory() + " and start it on port " + target.port()), expected);
@@ -217,14 +218,22 @@ public final class OffsiteDumpRung implements Rung {
             try (ScratchServer scratch = ScratchServer.start(context, server, target.port(), Map.of())) {
                 scratch.console("postgres").execute("CREATE DATABASE " + quoteIdent(database));
                 Path socket = scratch.server().endpoint().socketDirectory().orElseThrow();
+                // Before the restore: the application's roles exist (and log in, when their passwords were
+                // captured), and the dump's grants find their grantees.
+                RoleCreator.RolesCreated roles = new RoleCreator(store).create(backup, "host=" + socket + " port="
+                        + target.port() + " user=" + server.osUser() + " dbname=postgres", key,
+                        context.passphrase(), archive.workDirectory());
+                checks.add(roles.summary());
                 long t = System.nanoTime();
-                new BackupRestorer(store, List.of("--no-privileges")).restore(backup,
+                // Without the roles the dump's grants would name roles the new cluster lacks.
+                new BackupRestorer(store, roles.note().isPresent() ? List.of("--no-privileges") : List.of())
+                        .restore(backup,
                         new RestoreDestination.Database("host=" + socket + " port=" + target.port() + " user="
                                 + server.osUser() + " dbname=" + database), key, context.passphrase(),
                         archive.workDirectory(), null);
                 checks.add("pg_restore of " + candidate.id() + " from " + candidate.target() + " in "
-                        + (System.nanoTime() - t) / 1_000_000 + " ms (roles and grants not restored: the dump has"
-                        + " none)");
+                        + (System.nanoTime() - t) / 1_000_000 + " ms" + (roles.note().isPresent()
+                        ? " (grants not restored: the backup holds no roles)" : ""));
                 SqlConsole console = scratch.console(database);
                 reached = holds(context, console, manifest);
                 checks.add("holds master LSN " + reached.lsn().map(Lsn::toString).orElse("?")
