@@ -23,6 +23,7 @@ import io.lifeboat.core.manifest.BackupManifest;
 import io.lifeboat.core.openpgp.PublicKeyFile;
 import io.lifeboat.core.openpgp.SecretKeyFile;
 import io.lifeboat.core.storage.StorageTarget;
+import io.lifeboat.replicator.sequence.SequenceSync;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -54,14 +55,17 @@ final class ArchiveCommand extends CommandGroup {
             description = {"Dump the standby (pg_dump in an exported snapshot) through zstd and OpenPGP into chunks on",
                 "the first target, with the roles and memberships (pg_dumpall --globals-only, from the master when",
                 "it answers, else the standby; without passwords when the user cannot read them), write the",
-                "manifest last, then copy to every further target."})
+                "manifest last, then copy to every further target. Just before the dump the standby's sequences",
+                "are brought up to the master's (when it answers)."})
     int runArchive() {
         LoadedConfig loaded = root.loadConfig();
         ArchiveConfig config = loaded.config().archive();
         try (Pools pools = new Pools(loaded.config())) {
             ArchiveRun run = new ArchiveJob(config, loaded.config().standby(), pools.standby(),
                     loaded.config().replication().slot(), clock)
-                    .withMaster(loaded.config().master(), pools::master).run();
+                    .withMaster(loaded.config().master(), pools::master,
+                            (master, standby) -> new SequenceSync().run(master, standby).advanced().size())
+                    .run();
             BackupManifest manifest = run.manifest();
             PrintWriter out = spec.commandLine().getOut();
             out.printf("backup %s: %s dump stored as %s in %d chunk%s on %s in %.1f s (master LSN %s)%n", manifest.id(),

@@ -386,6 +386,45 @@ class ArchiveCommandsIT {
     }
 
     @Test
+    void sequencesBehindTheMasters_areBroughtUpBeforeTheDump_soTheFirstInsertAfterARestoreDoesNotCollide()
+            throws Exception {
+        for (PostgresCluster cluster : List.of(master, standby)) {
+            cluster.execute("app", "CREATE TABLE orders (id serial PRIMARY KEY, item text)");
+        }
+        try {
+            // As replication leaves it with the periodic sequence sync behind: the rows up to 184 on both sides (the
+            // applier writes the master's ids), the standby's sequence where the last sync put it, at 169.
+            master.execute("app", "INSERT INTO orders (item) SELECT 'item ' || g FROM generate_series(1, 184) g");
+            standby.execute("app", "INSERT INTO orders (id, item) SELECT g, 'item ' || g FROM generate_series(1, 184) g");
+            standby.execute("app", "SELECT setval('orders_id_seq', 169)");
+
+            CommandRun run = CommandRun.of("-c", config.toString(), "archive", "run");
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            String id = run.out().split(" ")[1].replace(":", "");
+            assertThat(value(standby, "SELECT last_value FROM orders_id_seq")).isEqualTo("184");
+
+            keys.writeArmoredSecretKey(dir.resolve("sequences.key.asc"));
+            Files.writeString(dir.resolve("sequences.pass"), "correct horse\n");
+            standby.createDatabase("sequences_restored");
+            CommandRun restore = CommandRun.of("-c", config.toString(), "archive", "restore", id, "--to",
+                    "postgresql://postgres@127.0.0.1:" + standby.port() + "/sequences_restored", "--key",
+                    dir.resolve("sequences.key.asc").toString(), "--passphrase-file",
+                    dir.resolve("sequences.pass").toString());
+            assertThat(restore.exitCode()).as(restore.err()).isZero();
+            try (var c = standby.connect("sequences_restored"); var st = c.createStatement();
+                 var rs = st.executeQuery("INSERT INTO orders (item) VALUES ('the first after the restore')"
+                         + " RETURNING id")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(185);
+            }
+        } finally {
+            for (PostgresCluster cluster : List.of(master, standby)) {
+                cluster.execute("app", "DROP TABLE IF EXISTS orders");
+            }
+        }
+    }
+
+    @Test
     void aMasterThatDoesNotAnswer_leavesTheRolesToTheStandby_andTheRunSucceeds() throws Exception {
         Path masterDown = writeConfig("master-down", "");
         Files.writeString(masterDown, Files.readString(masterDown).replace("port: " + master.port() + ",",

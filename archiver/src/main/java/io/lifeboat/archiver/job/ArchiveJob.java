@@ -83,16 +83,19 @@ public final class ArchiveJob {
     }
 
     /**
-     * This job, asking the master first when it answers.
+     * This job, asking the master first when it answers: for the roles, and to bring the standby's sequences up to
+     * the master's just before the dump's snapshot is exported.
      *
-     * @param pool opened on first use; a master that does not answer is a WARN line, never a failed run
+     * @param pool      opened on first use; a master that does not answer is a WARN line, never a failed run
+     * @param sequences the replicator's sequence sync
      */
-    public ArchiveJob withMaster(ConnectionConfig server, Supplier<DataSource> pool) {
-        return new ArchiveJob(config, standbyServer, standby, slot, clock, Optional.of(new Master(server, pool)));
+    public ArchiveJob withMaster(ConnectionConfig server, Supplier<DataSource> pool, SequenceCatchUp sequences) {
+        return new ArchiveJob(config, standbyServer, standby, slot, clock,
+                Optional.of(new Master(server, pool, sequences)));
     }
 
     /** How to reach the master; the pool is opened lazily because the master may be down. */
-    private record Master(ConnectionConfig server, Supplier<DataSource> pool) {
+    private record Master(ConnectionConfig server, Supplier<DataSource> pool, SequenceCatchUp sequences) {
     }
 
     public ArchiveRun run() {
@@ -123,8 +126,14 @@ public final class ArchiveJob {
             Instant startedAt = clock.instant();
             BackupId id = freshId(first, startedAt);
             startedAt = id.startedAt();
-            Optional<Globals> globals = globals();
-            BackupManifest manifest = dumpInto(first, id, startedAt, keys, fingerprints, globals);
+            BackupManifest manifest;
+            Optional<Connection> masterConnection = openMaster();
+            try {
+                Optional<Globals> globals = globals(masterConnection);
+                manifest = dumpInto(first, id, startedAt, keys, fingerprints, globals, masterConnection);
+            } finally {
+                masterConnection.ifPresent(ArchiveJob::closeQuietly);
+            }
             Duration dumpTime = Duration.ofNanos(System.nanoTime() - began);
             byte[] manifestBytes = ManifestCodec.encode(manifest);
             Optional<byte[]> signature = signer.map(ring -> ManifestSignature.sign(manifestBytes, ring,
@@ -169,13 +178,13 @@ public final class ArchiveJob {
     }
 
     /** The roles as pg_dumpall writes them, with where they came from; empty (after a WARN) when none could be had. */
-    private Optional<Globals> globals() {
-        Optional<Connection> masterConnection = openMaster();
+    private Optional<Globals> globals(Optional<Connection> masterConnection) {
         String from = masterConnection.isPresent() ? "master" : "standby";
         ConnectionConfig server = masterConnection.isPresent() ? master.orElseThrow().server() : standbyServer;
-        Connection connection = null;
+        Connection standbyConnection = null;
         try {
-            connection = masterConnection.isPresent() ? masterConnection.get() : standby.getConnection();
+            Connection connection = masterConnection.isPresent() ? masterConnection.get()
+                    : (standbyConnection = standby.getConnection());
             GlobalsDump dump = GlobalsDump.capture(server, connection);
             if (!dump.rolePasswords()) {
                 LOG.warn("archive: roles taken from the {} without their passwords: user {} cannot read"
@@ -188,7 +197,26 @@ public final class ArchiveJob {
                     server.address(), e.getMessage());
             return Optional.empty();
         } finally {
-            closeQuietly(connection);
+            closeQuietly(standbyConnection);
+        }
+    }
+
+    /**
+     * Just before the snapshot is exported: the standby's sequences up to the master's, so the dump's sequences are
+     * not behind the ids it holds. Without the master the dump goes on with a WARN line (said when it did not answer).
+     */
+    private void catchUpSequences(Optional<Connection> masterConnection) {
+        if (masterConnection.isEmpty()) {
+            return;
+        }
+        long begin = System.nanoTime();
+        try (Connection standbyConnection = standby.getConnection()) {
+            int moved = master.orElseThrow().sequences().run(masterConnection.get(), standbyConnection);
+            LOG.info("archive: {} standby sequences brought up to the master's before the dump, in {} ms", moved,
+                    (System.nanoTime() - begin) / 1_000_000);
+        } catch (SQLException | LifeboatException e) {
+            LOG.warn("archive: the standby's sequences were not brought up to the master's before the dump ({}); the"
+                    + " backup's sequences may lag its rows by up to the sequence sync interval", e.getMessage());
         }
     }
 
@@ -200,8 +228,9 @@ public final class ArchiveJob {
         try {
             return Optional.of(master.get().pool().get().getConnection());
         } catch (SQLException | LifeboatException e) {
-            LOG.warn("archive: the master at {} does not answer ({}); roles are taken from the standby",
-                    master.get().server().address(), e.getMessage());
+            LOG.warn("archive: the master at {} does not answer ({}); roles are taken from the standby, and its"
+                    + " sequences are dumped as the last sequence sync left them", master.get().server().address(),
+                    e.getMessage());
             return Optional.empty();
         }
     }
@@ -221,7 +250,8 @@ public final class ArchiveJob {
     }
 
     private BackupManifest dumpInto(StorageTarget target, BackupId id, Instant startedAt, List<PGPPublicKey> keys,
-            List<String> fingerprints, Optional<Globals> globals) throws IOException {
+            List<String> fingerprints, Optional<Globals> globals, Optional<Connection> masterConnection)
+            throws IOException {
         List<Stage> stages = new ArrayList<>();
         config.compressionLevel().ifPresent(level -> stages.add(new ZstdStage(level)));
         // Encryption and the upload hand-off run on a second thread, overlapping compression.
@@ -230,6 +260,7 @@ public final class ArchiveJob {
         long plaintextSize = 0;
         List<ChunkEntry> chunks;
         BackupManifest.Globals storedGlobals = null;
+        catchUpSequences(masterConnection);
         StandbyDump dump = StandbyDump.start(standby, standbyServer, slot);
         Chunker chunker = new Chunker(target, id.toString(), config.chunkSize());
         boolean committed = false;
