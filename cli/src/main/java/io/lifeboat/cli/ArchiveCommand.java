@@ -7,6 +7,8 @@ import io.lifeboat.archiver.offsite.BackupCopier;
 import io.lifeboat.archiver.read.BackupRestorer;
 import io.lifeboat.archiver.read.BackupStore;
 import io.lifeboat.archiver.read.BackupVerifier;
+import io.lifeboat.archiver.read.Fault;
+import io.lifeboat.archiver.read.TargetUnreachableException;
 import io.lifeboat.archiver.read.RestoreDestination;
 import io.lifeboat.archiver.read.RestoreResult;
 import io.lifeboat.archiver.read.StoredBackup;
@@ -159,7 +161,10 @@ final class ArchiveCommand extends CommandGroup {
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = {"Check a backup (default: the newest) without the private key: manifest, signature, every",
                 "chunk's size and SHA-256. With --content also decrypt and decompress it end to end and let",
-                "pg_restore --list read it. Exit 2 when anything is wrong."})
+                "pg_restore --list read it.",
+                "Exit 0 verified; 2 corrupt (or any other error); 3 unreachable: the target could not be read",
+                "(connection, timeout, 5xx, credentials), which says nothing about the backup and never marks it",
+                "corrupt."})
     int verify(@Parameters(arity = "0..1", paramLabel = "ID") String id,
             @Option(names = "--target", paramLabel = "NAME", description = "Default: the first target.") String name,
             @Option(names = "--signer", paramLabel = "FILE",
@@ -170,9 +175,18 @@ final class ArchiveCommand extends CommandGroup {
             @Option(names = "--passphrase-file", paramLabel = "FILE",
                     description = "Its passphrase (default: asked on the terminal).") Path passphraseFile) {
         ArchiveConfig config = root.loadConfig().config().archive();
+        PrintWriter out = spec.commandLine().getOut();
         try (StorageTarget target = open(config, name)) {
             BackupStore store = new BackupStore(target);
-            StoredBackup backup = store.find(Optional.ofNullable(id));
+            StoredBackup backup;
+            try {
+                backup = store.find(Optional.ofNullable(id));
+            } catch (TargetUnreachableException e) {
+                out.println((id == null ? "backups" : "backup " + id) + " on " + target.name() + ": unreachable: "
+                        + e.getMessage());
+                out.flush();
+                return ExitCode.UNREACHABLE.code();
+            }
             Optional<PGPPublicKeyRing> signer = signer(config, signerFile);
             BackupVerifier verifier = new BackupVerifier(store, clock);
             VerifyReport report;
@@ -182,17 +196,27 @@ final class ArchiveCommand extends CommandGroup {
             } else {
                 report = verifier.verify(backup, signer);
             }
-            PrintWriter out = spec.commandLine().getOut();
             if (report.ok()) {
                 out.println("backup " + backup.id() + " on " + target.name() + ": verified" + (report.contentChecked()
                         ? " (content read end to end)" : " (" + backup.manifest().orElseThrow().chunks().size()
                         + " chunks, hashes match)") + " in " + report.millis() + " ms");
-            } else {
-                out.println("backup " + backup.id() + " on " + target.name() + ": CORRUPT");
-                report.problems().forEach(problem -> out.println("  " + problem));
+                out.flush();
+                return ExitCode.OK.code();
             }
+            Fault fault = report.fault().orElseThrow();
+            if (fault == Fault.UNREACHABLE) {
+                out.println("backup " + backup.id() + " on " + target.name() + ": unreachable: "
+                        + report.problems().get(0));
+                report.findings().stream().skip(1).forEach(problem -> out.println("  " + problem));
+                out.flush();
+                return ExitCode.UNREACHABLE.code();
+            }
+            out.println("backup " + backup.id() + " on " + target.name() + ": " + fault.label().toUpperCase(
+                    java.util.Locale.ROOT));
+            report.findings().forEach(problem -> out.println("  " + (problem.fault() == fault ? problem.text()
+                    : problem.toString())));
             out.flush();
-            return report.ok() ? ExitCode.OK.code() : ExitCode.ERROR.code();
+            return ExitCode.ERROR.code();
         }
     }
 

@@ -574,6 +574,38 @@ class ArchiveCommandsIT {
     }
 
     @Test
+    void verifyOfAnUnreachableTarget_saysUnreachableWithExit3_andNeverMarksTheBackupCorrupt() throws Exception {
+        CommandRun run = CommandRun.of("-c", config.toString(), "archive", "run");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        String id = run.out().split(" ")[1].replace(":", "");
+        assertThat(CommandRun.of("-c", config.toString(), "archive", "verify", id).exitCode()).isZero();
+        try (FaultyProxy proxy = FaultyProxy.start(s3.endpoint())) {
+            Path flaky = writeConfig("unreachable", "");
+            Files.writeString(flaky, Files.readString(flaky).replace(s3.endpoint().toString(),
+                    proxy.endpoint().toString()));
+
+            proxy.on("GET", ".*/chunk-00001(\\?.*)?").respond(503, "SlowDown");
+            CommandRun verify = CommandRun.of("-c", flaky.toString(), "archive", "verify", id);
+            assertThat(verify.exitCode()).as(verify.out() + verify.err()).isEqualTo(3);
+            assertThat(verify.out()).startsWith("backup " + id + " on s3:primary: unreachable: cannot read chunk " + id
+                    + "/chunk-00001 on s3:primary (cannot download " + id + "/chunk-00001 from s3:primary (s3 answered"
+                    + " 503 SlowDown) (gave up after 5 attempts in ");
+            assertThat(CommandRun.of("-c", config.toString(), "archive", "list").out().lines())
+                    .anyMatch(l -> l.startsWith(id) && l.endsWith("  unreachable"))
+                    .noneMatch(l -> l.startsWith(id) && l.contains("corrupt"));
+
+            proxy.close();
+            CommandRun refused = CommandRun.of("-c", flaky.toString(), "archive", "verify", id);
+            assertThat(refused.exitCode()).isEqualTo(3);
+            assertThat(refused.out()).isEqualTo("backup " + id + " on s3:primary: unreachable: cannot reach s3 endpoint "
+                    + proxy.endpoint() + " (connection refused)\n");
+        }
+        assertThat(CommandRun.of("-c", config.toString(), "archive", "verify", "--help").out())
+                .contains("3 unreachable");
+        assertThat(CommandRun.of("-c", config.toString(), "archive", "verify", id).exitCode()).as("healed").isZero();
+    }
+
+    @Test
     void pgDumpKilledMidStream_leavesNoBackupAndTheRetrySucceeds() throws Exception {
         Path slow = writeConfig("slow", "  bandwidth: 1MiB/s\n");
         List<String> before = CommandRun.of("-c", slow.toString(), "archive", "list").out().lines().skip(1).toList();

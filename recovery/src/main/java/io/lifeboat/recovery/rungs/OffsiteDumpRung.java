@@ -5,6 +5,8 @@ import io.lifeboat.archiver.job.StorageTargets;
 import io.lifeboat.archiver.read.BackupRestorer;
 import io.lifeboat.archiver.read.BackupStore;
 import io.lifeboat.archiver.read.BackupVerifier;
+import io.lifeboat.archiver.read.Fault;
+import io.lifeboat.archiver.read.Problem;
 import io.lifeboat.archiver.read.RestoreDestination;
 import io.lifeboat.archiver.read.RoleCreator;
 import io.lifeboat.archiver.read.StoredBackup;
@@ -152,10 +154,16 @@ public final class OffsiteDumpRung implements Rung {
             VerifyReport report = new BackupVerifier(store, context.clock()).inspectContent(backup, Optional.empty(),
                     key, context.passphrase(), archive.workDirectory());
             if (!report.ok()) {
-                String first = report.problems().get(0);
-                int more = report.problems().size() - 1;
-                return Verification.corrupt(first + (more > 0 ? " (and " + more + " more)" : ""), probe.position(),
-                        RestartMasterRung.since(begin));
+                Fault fault = report.fault().orElseThrow();
+                // The first problem of the kind that decides: a target that could not be read is no corrupt backup.
+                List<String> decisive = report.findings().stream()
+                        .filter(p -> fault == Fault.UNREACHABLE || p.fault() != Fault.UNREACHABLE)
+                        .map(Problem::text).toList();
+                int more = decisive.size() - 1;
+                String reason = decisive.get(0) + (more > 0 ? " (and " + more + " more)" : "");
+                return fault == Fault.CORRUPT
+                        ? Verification.corrupt(reason, probe.position(), RestartMasterRung.since(begin))
+                        : Verification.unavailable(reason, RestartMasterRung.since(begin));
             }
             return Verification.ok("manifest, " + manifest.chunks().size() + " chunk hashes and a full decrypt check"
                     + " out; pg_restore --list reads it" + (backup.signed() ? "; signature not checked (recovery has"
