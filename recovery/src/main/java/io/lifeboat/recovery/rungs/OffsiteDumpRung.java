@@ -51,7 +51,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import io.lifeboat.core.openpgp.SecretKeyFile;
 import org.bouncycastle.openpgp.PGPPublicKey;
+import org.bouncycastle.openpgp.PGPPublicKeyRing;
 import org.bouncycastle.openpgp.PGPSecretKeyRing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -151,7 +153,10 @@ public final class OffsiteDumpRung implements Rung {
                 return Verification.corrupt("cannot decrypt: " + mismatch.get(), probe.position(),
                         RestartMasterRung.since(begin));
             }
-            VerifyReport report = new BackupVerifier(store, context.clock()).inspectContent(backup, Optional.empty(),
+            // The manifest's signature is checked whenever this host has the signing key: a manifest changed after
+            // it was signed (or a signature removed) is corrupt, as the verifier says.
+            Signer signer = Signer.of(archive);
+            VerifyReport report = new BackupVerifier(store, context.clock()).inspectContent(backup, signer.ring(),
                     key, context.passphrase(), archive.workDirectory());
             if (!report.ok()) {
                 Fault fault = report.fault().orElseThrow();
@@ -165,11 +170,35 @@ public final class OffsiteDumpRung implements Rung {
                         ? Verification.corrupt(reason, probe.position(), RestartMasterRung.since(begin))
                         : Verification.unavailable(reason, RestartMasterRung.since(begin));
             }
-            return Verification.ok("manifest, " + manifest.chunks().size() + " chunk hashes and a full decrypt check"
-                    + " out; pg_restore --list reads it" + (backup.signed() ? "; signature not checked (recovery has"
-                    + " no signer key)" : ""), probe.position(), RestartMasterRung.since(begin));
+            return Verification.ok((signer.ring().isPresent() ? "manifest signature, manifest, " : "manifest, ")
+                    + manifest.chunks().size() + " chunk hashes and a full decrypt check out; pg_restore --list reads"
+                    + " it" + (signer.ring().isEmpty() && backup.signed() ? "; signature not checked ("
+                    + signer.missing() + ")" : ""), probe.position(), RestartMasterRung.since(begin));
         } catch (LifeboatException e) {
             return Verification.unavailable(e.getMessage(), RestartMasterRung.since(begin));
+        }
+    }
+
+    /**
+     * The manifests' signer: the public half of {@code archive.signing_key} when this host has it (and its
+     * passphrase), else none and why. Recovery has no separate signer setting, and a missing key must not stop it.
+     */
+    private record Signer(Optional<PGPPublicKeyRing> ring, String missing) {
+        static Signer of(ArchiveConfig archive) {
+            if (archive.signingKey().isEmpty()) {
+                return new Signer(Optional.empty(), "archive.signing_key is not set on this host");
+            }
+            try {
+                PGPSecretKeyRing secret = SecretKeyFile.read(archive.signingKey().get(), archive.signingPassphrase()
+                        .map(passphrase -> passphrase.reveal().toCharArray()).orElse(new char[0]));
+                List<PGPPublicKey> keys = new ArrayList<>();
+                secret.getPublicKeys().forEachRemaining(keys::add);
+                return new Signer(Optional.of(new PGPPublicKeyRing(keys)), "");
+            } catch (LifeboatException e) {
+                LOG.warn("offsite-dump: manifest signatures not checked: cannot read archive.signing_key ({})",
+                        e.getMessage());
+                return new Signer(Optional.empty(), "cannot read archive.signing_key: " + e.getMessage());
+            }
         }
     }
 
