@@ -32,6 +32,11 @@ public record BackupId(Instant startedAt) implements Comparable<BackupId> {
         return this + "/manifest.json.sig";
     }
 
+    /** The cluster's roles and memberships ({@code pg_dumpall --globals-only}), through the dump's stages. */
+    public String globalsKey() {
+        return this + "/globals";
+    }
+
     /** Where the outcome of the last verification is recorded, written after the manifest. */
     public String verificationKey() {
         return this + "/verification.json";

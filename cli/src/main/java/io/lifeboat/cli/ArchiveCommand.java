@@ -7,6 +7,8 @@ import io.lifeboat.archiver.offsite.BackupCopier;
 import io.lifeboat.archiver.read.BackupRestorer;
 import io.lifeboat.archiver.read.BackupStore;
 import io.lifeboat.archiver.read.BackupVerifier;
+import io.lifeboat.archiver.read.Fault;
+import io.lifeboat.archiver.read.TargetUnreachableException;
 import io.lifeboat.archiver.read.RestoreDestination;
 import io.lifeboat.archiver.read.RestoreResult;
 import io.lifeboat.archiver.read.StoredBackup;
@@ -23,6 +25,7 @@ import io.lifeboat.core.manifest.BackupManifest;
 import io.lifeboat.core.openpgp.PublicKeyFile;
 import io.lifeboat.core.openpgp.SecretKeyFile;
 import io.lifeboat.core.storage.StorageTarget;
+import io.lifeboat.replicator.sequence.SequenceSync;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -52,13 +55,19 @@ final class ArchiveCommand extends CommandGroup {
 
     @Command(name = "run", mixinStandardHelpOptions = true,
             description = {"Dump the standby (pg_dump in an exported snapshot) through zstd and OpenPGP into chunks on",
-                "the first target, write the manifest last, then copy to every further target."})
+                "the first target, with the roles and memberships (pg_dumpall --globals-only, from the master when",
+                "it answers, else the standby; without passwords when the user cannot read them), write the",
+                "manifest last, then copy to every further target. Just before the dump the standby's sequences",
+                "are brought up to the master's (when it answers)."})
     int runArchive() {
         LoadedConfig loaded = root.loadConfig();
         ArchiveConfig config = loaded.config().archive();
         try (Pools pools = new Pools(loaded.config())) {
             ArchiveRun run = new ArchiveJob(config, loaded.config().standby(), pools.standby(),
-                    loaded.config().replication().slot(), clock).run();
+                    loaded.config().replication().slot(), clock)
+                    .withMaster(loaded.config().master(), pools::master,
+                            (master, standby) -> new SequenceSync().run(master, standby).advanced().size())
+                    .run();
             BackupManifest manifest = run.manifest();
             PrintWriter out = spec.commandLine().getOut();
             out.printf("backup %s: %s dump stored as %s in %d chunk%s on %s in %.1f s (master LSN %s)%n", manifest.id(),
@@ -113,6 +122,9 @@ final class ArchiveCommand extends CommandGroup {
                 + manifest.source().serverVersion() + ", system " + manifest.source().systemIdentifier());
         out.println("  written:  by lifeboat " + manifest.lifeboatVersion() + ", finished "
                 + manifest.finishedAt());
+        out.println("  roles:    " + manifest.roles().map(g -> "from the " + g.capturedFrom() + ", "
+                + (g.rolePasswords() ? "with their passwords" : "without passwords")).orElse("none (manifest format "
+                + manifest.formatVersion() + (manifest.formatVersion() < 3 ? ", before roles were kept)" : ")")));
     }
 
     @Command(name = "copy", mixinStandardHelpOptions = true,
@@ -149,7 +161,10 @@ final class ArchiveCommand extends CommandGroup {
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = {"Check a backup (default: the newest) without the private key: manifest, signature, every",
                 "chunk's size and SHA-256. With --content also decrypt and decompress it end to end and let",
-                "pg_restore --list read it. Exit 2 when anything is wrong."})
+                "pg_restore --list read it.",
+                "Exit 0 verified; 2 corrupt (or any other error); 3 unreachable: the target could not be read",
+                "(connection, timeout, 5xx, credentials), which says nothing about the backup and never marks it",
+                "corrupt."})
     int verify(@Parameters(arity = "0..1", paramLabel = "ID") String id,
             @Option(names = "--target", paramLabel = "NAME", description = "Default: the first target.") String name,
             @Option(names = "--signer", paramLabel = "FILE",
@@ -160,9 +175,18 @@ final class ArchiveCommand extends CommandGroup {
             @Option(names = "--passphrase-file", paramLabel = "FILE",
                     description = "Its passphrase (default: asked on the terminal).") Path passphraseFile) {
         ArchiveConfig config = root.loadConfig().config().archive();
+        PrintWriter out = spec.commandLine().getOut();
         try (StorageTarget target = open(config, name)) {
             BackupStore store = new BackupStore(target);
-            StoredBackup backup = store.find(Optional.ofNullable(id));
+            StoredBackup backup;
+            try {
+                backup = store.find(Optional.ofNullable(id));
+            } catch (TargetUnreachableException e) {
+                out.println((id == null ? "backups" : "backup " + id) + " on " + target.name() + ": unreachable: "
+                        + e.getMessage());
+                out.flush();
+                return ExitCode.UNREACHABLE.code();
+            }
             Optional<PGPPublicKeyRing> signer = signer(config, signerFile);
             BackupVerifier verifier = new BackupVerifier(store, clock);
             VerifyReport report;
@@ -172,23 +196,35 @@ final class ArchiveCommand extends CommandGroup {
             } else {
                 report = verifier.verify(backup, signer);
             }
-            PrintWriter out = spec.commandLine().getOut();
             if (report.ok()) {
                 out.println("backup " + backup.id() + " on " + target.name() + ": verified" + (report.contentChecked()
                         ? " (content read end to end)" : " (" + backup.manifest().orElseThrow().chunks().size()
                         + " chunks, hashes match)") + " in " + report.millis() + " ms");
-            } else {
-                out.println("backup " + backup.id() + " on " + target.name() + ": CORRUPT");
-                report.problems().forEach(problem -> out.println("  " + problem));
+                out.flush();
+                return ExitCode.OK.code();
             }
+            Fault fault = report.fault().orElseThrow();
+            if (fault == Fault.UNREACHABLE) {
+                out.println("backup " + backup.id() + " on " + target.name() + ": unreachable: "
+                        + report.problems().get(0));
+                report.findings().stream().skip(1).forEach(problem -> out.println("  " + problem));
+                out.flush();
+                return ExitCode.UNREACHABLE.code();
+            }
+            out.println("backup " + backup.id() + " on " + target.name() + ": " + fault.label().toUpperCase(
+                    java.util.Locale.ROOT));
+            report.findings().forEach(problem -> out.println("  " + (problem.fault() == fault ? problem.text()
+                    : problem.toString())));
             out.flush();
-            return report.ok() ? ExitCode.OK.code() : ExitCode.ERROR.code();
+            return ExitCode.ERROR.code();
         }
     }
 
     @Command(name = "restore", mixinStandardHelpOptions = true,
             description = {"Download, check each chunk's hash before use, decrypt, decompress and feed pg_restore in one",
-                "transaction: a missing or corrupt chunk stops it with nothing written to the destination."})
+                "transaction: a missing or corrupt chunk stops it with nothing written to the destination.",
+                "With --new-cluster the backup's roles and memberships are created first (roles the new cluster",
+                "already has are left as they are)."})
     int restore(@Parameters(paramLabel = "ID") String id,
             @Option(names = "--to", paramLabel = "CONNECTION",
                     description = "An existing database, as a libpq connection string or URI.") String connection,
@@ -226,6 +262,7 @@ final class ArchiveCommand extends CommandGroup {
             out.printf("backup %s restored from %s into %s: %s of dump in %.1f s (master LSN %s)%n", backup.id(),
                     target.name(), result.destination(), DataSize.ofBytes(result.plaintextBytes()).approximate(),
                     result.elapsed().toMillis() / 1000.0, backup.manifest().orElseThrow().masterLsn());
+            result.roles().ifPresent(roles -> out.println("  roles: " + roles));
             out.flush();
             return ExitCode.OK.code();
         }

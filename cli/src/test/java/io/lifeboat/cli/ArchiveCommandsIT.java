@@ -326,6 +326,116 @@ class ArchiveCommandsIT {
         }
     }
 
+    @Test
+    void rolesOfTheMaster_arriveInTheNewCluster_soTheAppRoleLogsInWithItsPasswordAndKeepsItsGroup() throws Exception {
+        master.execute("CREATE ROLE shop_app LOGIN PASSWORD 'shop-secret'");
+        master.execute("CREATE ROLE shop_readers NOLOGIN");
+        master.execute("GRANT shop_readers TO shop_app");
+        Path parent = Files.createTempDirectory(Path.of("/tmp"), "lifeboat-restore-");
+        Files.setPosixFilePermissions(parent, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path restored = parent.resolve("roles");
+        try {
+            CommandRun run = CommandRun.of("-c", config.toString(), "archive", "run");
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            String id = run.out().split(" ")[1].replace(":", "");
+            String manifest = Files.readString(dir.resolve("offsite").resolve(id).resolve("manifest.json"));
+            assertThat(manifest).contains("\"formatVersion\" : 3", "\"key\" : \"" + id + "/globals\"",
+                    "\"capturedFrom\" : \"master\"", "\"rolePasswords\" : true");
+            assertThat(dir.resolve("offsite").resolve(id).resolve("globals")).as("copied with the chunks").exists();
+            assertThat(new String(Files.readAllBytes(dir.resolve("offsite").resolve(id).resolve("globals")),
+                    java.nio.charset.StandardCharsets.ISO_8859_1)).as("encrypted like the chunks")
+                    .doesNotContain("shop_app");
+            assertThat(CommandRun.of("-c", config.toString(), "archive", "list", "--verbose").out())
+                    .contains("  roles:    from the master, with their passwords");
+
+            keys.writeArmoredSecretKey(dir.resolve("roles.key.asc"));
+            Files.writeString(dir.resolve("roles.pass"), "correct horse\n");
+            int port = freePort();
+            CommandRun restore = CommandRun.of("-c", config.toString(), "archive", "restore", id, "--target",
+                    "offsite", "--new-cluster", restored.toString(), "--port", Integer.toString(port), "--key",
+                    dir.resolve("roles.key.asc").toString(), "--passphrase-file", dir.resolve("roles.pass").toString());
+            assertThat(restore.exitCode()).as(restore.err()).isZero();
+            assertThat(restore.out().lines().toList()).contains("  roles: 2 roles created from the master's"
+                    + " (shop_app, shop_readers); already there: postgres");
+
+            // The new cluster asks every connection for a password (scram): the app's own one works.
+            var app = new java.util.Properties();
+            app.setProperty("user", "shop_app");
+            app.setProperty("password", "shop-secret");
+            try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/app", app);
+                 var st = c.createStatement();
+                 var rs = st.executeQuery("SELECT current_user, pg_has_role('shop_app', 'shop_readers', 'MEMBER'),"
+                         + " (SELECT rolcanlogin FROM pg_roles WHERE rolname = 'shop_readers')")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("shop_app");
+                assertThat(rs.getBoolean(2)).as("the membership").isTrue();
+                assertThat(rs.getBoolean(3)).as("the group role stays NOLOGIN").isFalse();
+            }
+            app.setProperty("password", "wrong");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> java.sql.DriverManager.getConnection(
+                    "jdbc:postgresql://127.0.0.1:" + port + "/app", app)).isInstanceOf(java.sql.SQLException.class);
+        } finally {
+            master.execute("DROP ROLE shop_app");
+            master.execute("DROP ROLE shop_readers");
+            io.lifeboat.core.process.ExternalCommand.of("/usr/lib/postgresql/15/bin/pg_ctl", "-D",
+                    restored.toString(), "-m", "immediate", "stop").asUser("postgres")
+                    .timeout(java.time.Duration.ofSeconds(60)).runAllowingFailure();
+            io.lifeboat.core.process.ExternalCommand.of("rm", "-rf", parent.toString())
+                    .timeout(java.time.Duration.ofSeconds(60)).runAllowingFailure();
+        }
+    }
+
+    @Test
+    void sequencesBehindTheMasters_areBroughtUpBeforeTheDump_soTheFirstInsertAfterARestoreDoesNotCollide()
+            throws Exception {
+        for (PostgresCluster cluster : List.of(master, standby)) {
+            cluster.execute("app", "CREATE TABLE orders (id serial PRIMARY KEY, item text)");
+        }
+        try {
+            // As replication leaves it with the periodic sequence sync behind: the rows up to 184 on both sides (the
+            // applier writes the master's ids), the standby's sequence where the last sync put it, at 169.
+            master.execute("app", "INSERT INTO orders (item) SELECT 'item ' || g FROM generate_series(1, 184) g");
+            standby.execute("app", "INSERT INTO orders (id, item) SELECT g, 'item ' || g FROM generate_series(1, 184) g");
+            standby.execute("app", "SELECT setval('orders_id_seq', 169)");
+
+            CommandRun run = CommandRun.of("-c", config.toString(), "archive", "run");
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            String id = run.out().split(" ")[1].replace(":", "");
+            assertThat(value(standby, "SELECT last_value FROM orders_id_seq")).isEqualTo("184");
+
+            keys.writeArmoredSecretKey(dir.resolve("sequences.key.asc"));
+            Files.writeString(dir.resolve("sequences.pass"), "correct horse\n");
+            standby.createDatabase("sequences_restored");
+            CommandRun restore = CommandRun.of("-c", config.toString(), "archive", "restore", id, "--to",
+                    "postgresql://postgres@127.0.0.1:" + standby.port() + "/sequences_restored", "--key",
+                    dir.resolve("sequences.key.asc").toString(), "--passphrase-file",
+                    dir.resolve("sequences.pass").toString());
+            assertThat(restore.exitCode()).as(restore.err()).isZero();
+            try (var c = standby.connect("sequences_restored"); var st = c.createStatement();
+                 var rs = st.executeQuery("INSERT INTO orders (item) VALUES ('the first after the restore')"
+                         + " RETURNING id")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(185);
+            }
+        } finally {
+            for (PostgresCluster cluster : List.of(master, standby)) {
+                cluster.execute("app", "DROP TABLE IF EXISTS orders");
+            }
+        }
+    }
+
+    @Test
+    void aMasterThatDoesNotAnswer_leavesTheRolesToTheStandby_andTheRunSucceeds() throws Exception {
+        Path masterDown = writeConfig("master-down", "");
+        Files.writeString(masterDown, Files.readString(masterDown).replace("port: " + master.port() + ",",
+                "port: " + freePort() + ","));
+        CommandRun run = CommandRun.of("-c", masterDown.toString(), "archive", "run");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        String id = run.out().split(" ")[1].replace(":", "");
+        assertThat(Files.readString(dir.resolve("offsite").resolve(id).resolve("manifest.json")))
+                .contains("\"capturedFrom\" : \"standby\"");
+    }
+
     private static int freePort() throws IOException {
         try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
@@ -461,6 +571,38 @@ class ArchiveCommandsIT {
                 assertThat(verify.exitCode()).as(target + ": " + verify.out() + verify.err()).isZero();
             }
         }
+    }
+
+    @Test
+    void verifyOfAnUnreachableTarget_saysUnreachableWithExit3_andNeverMarksTheBackupCorrupt() throws Exception {
+        CommandRun run = CommandRun.of("-c", config.toString(), "archive", "run");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        String id = run.out().split(" ")[1].replace(":", "");
+        assertThat(CommandRun.of("-c", config.toString(), "archive", "verify", id).exitCode()).isZero();
+        try (FaultyProxy proxy = FaultyProxy.start(s3.endpoint())) {
+            Path flaky = writeConfig("unreachable", "");
+            Files.writeString(flaky, Files.readString(flaky).replace(s3.endpoint().toString(),
+                    proxy.endpoint().toString()));
+
+            proxy.on("GET", ".*/chunk-00001(\\?.*)?").respond(503, "SlowDown");
+            CommandRun verify = CommandRun.of("-c", flaky.toString(), "archive", "verify", id);
+            assertThat(verify.exitCode()).as(verify.out() + verify.err()).isEqualTo(3);
+            assertThat(verify.out()).startsWith("backup " + id + " on s3:primary: unreachable: cannot read chunk " + id
+                    + "/chunk-00001 on s3:primary (cannot download " + id + "/chunk-00001 from s3:primary (s3 answered"
+                    + " 503 SlowDown) (gave up after 5 attempts in ");
+            assertThat(CommandRun.of("-c", config.toString(), "archive", "list").out().lines())
+                    .anyMatch(l -> l.startsWith(id) && l.endsWith("  unreachable"))
+                    .noneMatch(l -> l.startsWith(id) && l.contains("corrupt"));
+
+            proxy.close();
+            CommandRun refused = CommandRun.of("-c", flaky.toString(), "archive", "verify", id);
+            assertThat(refused.exitCode()).isEqualTo(3);
+            assertThat(refused.out()).isEqualTo("backup " + id + " on s3:primary: unreachable: cannot reach s3 endpoint "
+                    + proxy.endpoint() + " (connection refused)\n");
+        }
+        assertThat(CommandRun.of("-c", config.toString(), "archive", "verify", "--help").out())
+                .contains("3 unreachable");
+        assertThat(CommandRun.of("-c", config.toString(), "archive", "verify", id).exitCode()).as("healed").isZero();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.lifeboat.archiver.job;
 
 import io.lifeboat.archiver.BackupId;
+import io.lifeboat.archiver.dump.GlobalsDump;
 import io.lifeboat.archiver.dump.StandbyDump;
 import io.lifeboat.archiver.offsite.BackupCopier;
 import io.lifeboat.archiver.read.BackupStore;
@@ -22,17 +23,23 @@ import io.lifeboat.core.stream.Stage;
 import io.lifeboat.core.stream.ThreadedStage;
 import io.lifeboat.core.stream.ZstdStage;
 import io.lifeboat.core.stream.Sha256;
+import io.lifeboat.core.storage.ObjectOutput;
+import java.io.ByteArrayInputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.bouncycastle.openpgp.PGPPublicKey;
 import org.bouncycastle.openpgp.PGPSecretKeyRing;
@@ -43,6 +50,10 @@ import org.slf4j.LoggerFactory;
  * {@code archive run}: pg_dump of the standby → zstd → OpenPGP → chunks on the first target, the manifest last;
  * then a hash-checked copy to every further target. Nothing of the dump touches local disk, and memory is bounded
  * by the stages' buffers and the upload parts in flight, whatever the database's size.
+ *
+ * <p>Beside the dump it keeps what a dump of one database lacks: the cluster's roles and memberships
+ * ({@code pg_dumpall --globals-only}), taken from the master when it answers (the standby's roles are whatever its
+ * operator made), else from the standby, through the same stages into the object {@code <id>/globals}.
  */
 public final class ArchiveJob {
     private static final Logger LOG = LoggerFactory.getLogger(ArchiveJob.class);
@@ -53,14 +64,38 @@ public final class ArchiveJob {
     private final DataSource standby;
     private final String slot;
     private final Clock clock;
+    private final Optional<Master> master;
 
+    /** A job that knows only the standby: the roles are taken from it. */
     public ArchiveJob(ArchiveConfig config, ConnectionConfig standbyServer, DataSource standby, String slot,
             Clock clock) {
+        this(config, standbyServer, standby, slot, clock, Optional.empty());
+    }
+
+    private ArchiveJob(ArchiveConfig config, ConnectionConfig standbyServer, DataSource standby, String slot,
+            Clock clock, Optional<Master> master) {
         this.config = config;
         this.standbyServer = standbyServer;
         this.standby = standby;
         this.slot = slot;
         this.clock = clock;
+        this.master = master;
+    }
+
+    /**
+     * This job, asking the master first when it answers: for the roles, and to bring the standby's sequences up to
+     * the master's just before the dump's snapshot is exported.
+     *
+     * @param pool      opened on first use; a master that does not answer is a WARN line, never a failed run
+     * @param sequences the replicator's sequence sync
+     */
+    public ArchiveJob withMaster(ConnectionConfig server, Supplier<DataSource> pool, SequenceCatchUp sequences) {
+        return new ArchiveJob(config, standbyServer, standby, slot, clock,
+                Optional.of(new Master(server, pool, sequences)));
+    }
+
+    /** How to reach the master; the pool is opened lazily because the master may be down. */
+    private record Master(ConnectionConfig server, Supplier<DataSource> pool, SequenceCatchUp sequences) {
     }
 
     public ArchiveRun run() {
@@ -91,7 +126,14 @@ public final class ArchiveJob {
             Instant startedAt = clock.instant();
             BackupId id = freshId(first, startedAt);
             startedAt = id.startedAt();
-            BackupManifest manifest = dumpInto(first, id, startedAt, keys, fingerprints);
+            BackupManifest manifest;
+            Optional<Connection> masterConnection = openMaster();
+            try {
+                Optional<Globals> globals = globals(masterConnection);
+                manifest = dumpInto(first, id, startedAt, keys, fingerprints, globals, masterConnection);
+            } finally {
+                masterConnection.ifPresent(ArchiveJob::closeQuietly);
+            }
             Duration dumpTime = Duration.ofNanos(System.nanoTime() - began);
             byte[] manifestBytes = ManifestCodec.encode(manifest);
             Optional<byte[]> signature = signer.map(ring -> ManifestSignature.sign(manifestBytes, ring,
@@ -135,8 +177,81 @@ public final class ArchiveJob {
         throw new LifeboatException("backups " + id + " and the seconds before it already exist on " + target.name());
     }
 
+    /** The roles as pg_dumpall writes them, with where they came from; empty (after a WARN) when none could be had. */
+    private Optional<Globals> globals(Optional<Connection> masterConnection) {
+        String from = masterConnection.isPresent() ? "master" : "standby";
+        ConnectionConfig server = masterConnection.isPresent() ? master.orElseThrow().server() : standbyServer;
+        Connection standbyConnection = null;
+        try {
+            Connection connection = masterConnection.isPresent() ? masterConnection.get()
+                    : (standbyConnection = standby.getConnection());
+            GlobalsDump dump = GlobalsDump.capture(server, connection);
+            if (!dump.rolePasswords()) {
+                LOG.warn("archive: roles taken from the {} without their passwords: user {} cannot read"
+                        + " pg_catalog.pg_authid (a superuser can); after a restore give each login role its password"
+                        + " with ALTER ROLE ... PASSWORD", from, dump.user());
+            }
+            return Optional.of(new Globals(dump, from));
+        } catch (SQLException | LifeboatException e) {
+            LOG.warn("archive: the backup will hold no roles: cannot take them from the {} at {} ({})", from,
+                    server.address(), e.getMessage());
+            return Optional.empty();
+        } finally {
+            closeQuietly(standbyConnection);
+        }
+    }
+
+    /**
+     * Just before the snapshot is exported: the standby's sequences up to the master's, so the dump's sequences are
+     * not behind the ids it holds. Without the master the dump goes on with a WARN line (said when it did not answer).
+     */
+    private void catchUpSequences(Optional<Connection> masterConnection) {
+        if (masterConnection.isEmpty()) {
+            return;
+        }
+        long begin = System.nanoTime();
+        try (Connection standbyConnection = standby.getConnection()) {
+            int moved = master.orElseThrow().sequences().run(masterConnection.get(), standbyConnection);
+            LOG.info("archive: {} standby sequences brought up to the master's before the dump, in {} ms", moved,
+                    (System.nanoTime() - begin) / 1_000_000);
+        } catch (SQLException | LifeboatException e) {
+            LOG.warn("archive: the standby's sequences were not brought up to the master's before the dump ({}); the"
+                    + " backup's sequences may lag its rows by up to the sequence sync interval", e.getMessage());
+        }
+    }
+
+    /** A connection to the master, or empty after one WARN line when there is no master or it does not answer. */
+    private Optional<Connection> openMaster() {
+        if (master.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(master.get().pool().get().getConnection());
+        } catch (SQLException | LifeboatException e) {
+            LOG.warn("archive: the master at {} does not answer ({}); roles are taken from the standby, and its"
+                    + " sequences are dumped as the last sequence sync left them", master.get().server().address(),
+                    e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static void closeQuietly(Connection connection) {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                LOG.debug("closing a connection failed", e);
+            }
+        }
+    }
+
+    /** The roles captured and the server they came from ({@code master} or {@code standby}). */
+    private record Globals(GlobalsDump dump, String from) {
+    }
+
     private BackupManifest dumpInto(StorageTarget target, BackupId id, Instant startedAt, List<PGPPublicKey> keys,
-            List<String> fingerprints) throws IOException {
+            List<String> fingerprints, Optional<Globals> globals, Optional<Connection> masterConnection)
+            throws IOException {
         List<Stage> stages = new ArrayList<>();
         config.compressionLevel().ifPresent(level -> stages.add(new ZstdStage(level)));
         // Encryption and the upload hand-off run on a second thread, overlapping compression.
@@ -144,6 +259,8 @@ public final class ArchiveJob {
         MessageDigest plaintext = Sha256.digest();
         long plaintextSize = 0;
         List<ChunkEntry> chunks;
+        BackupManifest.Globals storedGlobals = null;
+        catchUpSequences(masterConnection);
         StandbyDump dump = StandbyDump.start(standby, standbyServer, slot);
         Chunker chunker = new Chunker(target, id.toString(), config.chunkSize());
         boolean committed = false;
@@ -162,6 +279,9 @@ public final class ArchiveJob {
             }
             dump.awaitSuccess();
             chunks = chunker.commit();
+            if (globals.isPresent()) {
+                storedGlobals = store(target, id, globals.get(), keys);
+            }
             committed = true;
         } finally {
             if (!committed) {
@@ -172,7 +292,39 @@ public final class ArchiveJob {
         return BackupManifest.of(id.toString(), startedAt, clock.instant(), dump.source(), dump.masterLsn(),
                 dump.schema().value(), "custom",
                 Pipeline.names(stages), config.compressionLevel().isPresent() ? config.compressionLevel().getAsInt()
-                        : null, fingerprints, chunks, plaintextSize, Sha256.hex(plaintext));
+                        : null, fingerprints, chunks, plaintextSize, Sha256.hex(plaintext), storedGlobals);
+    }
+
+    /** The globals through the same stages as the dump (same recipients), as one object; listed in the manifest. */
+    private BackupManifest.Globals store(StorageTarget target, BackupId id, Globals globals, List<PGPPublicKey> keys)
+            throws IOException {
+        List<Stage> stages = new ArrayList<>();
+        config.compressionLevel().ifPresent(level -> stages.add(new ZstdStage(level)));
+        stages.add(new OpenPgpStage(keys));
+        byte[] sql = globals.dump().sql();
+        MessageDigest stored = Sha256.digest();
+        long[] storedSize = {0};
+        try (ObjectOutput object = target.create(id.globalsKey())) {
+            OutputStream counted = new FilterOutputStream(object) {
+                @Override
+                public void write(byte[] bytes, int offset, int length) throws IOException {
+                    out.write(bytes, offset, length);
+                    stored.update(bytes, offset, length);
+                    storedSize[0] += length;
+                }
+
+                @Override
+                public void write(int b) throws IOException {
+                    write(new byte[] {(byte) b}, 0, 1);
+                }
+            };
+            try (OutputStream out = Pipeline.wrap(stages, counted)) {
+                new ByteArrayInputStream(sql).transferTo(out);
+            }
+            object.commit();
+        }
+        return new BackupManifest.Globals(new ChunkEntry(id.globalsKey(), storedSize[0], Sha256.hex(stored)),
+                sql.length, sha256(sql), globals.from(), globals.dump().rolePasswords());
     }
 
     /** The storage's own one-line reason when a stage carried it up wrapped; else the I/O error itself. */
@@ -186,7 +338,13 @@ public final class ArchiveJob {
                 e);
     }
 
-    /** A failed run leaves no manifest, and removes what chunks it managed to commit. */
+    private static String sha256(byte[] bytes) {
+        MessageDigest digest = Sha256.digest();
+        digest.update(bytes);
+        return Sha256.hex(digest);
+    }
+
+    /** A failed run leaves no manifest, and removes what chunks (and globals) it managed to commit. */
     private static void abandon(Chunker chunker, StorageTarget target, BackupId id) {
         try {
             chunker.close();

@@ -37,7 +37,7 @@ public final class BackupCopier {
                 + " on " + from.target().name() + " is incomplete and cannot be copied"));
         long began = System.nanoTime();
         long bytes = 0;
-        for (ChunkEntry chunk : manifest.chunks()) {
+        for (ChunkEntry chunk : manifest.storedObjects()) {
             // Always sent again: an object of the same key and size on the destination proves nothing about its
             // bytes, and the commit replaces it only once the new copy's hash matches the manifest.
             copyChunk(chunk);

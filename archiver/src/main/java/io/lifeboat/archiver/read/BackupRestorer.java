@@ -78,6 +78,7 @@ public final class BackupRestorer {
         PostgresPrograms programs = DumpReader.programs(manifest);
         long plaintext;
         String destination;
+        Optional<String> roles = Optional.empty();
         if (to instanceof RestoreDestination.Database database) {
             ConnectionString connection = ConnectionString.parse(database.connection());
             Map<String, String> environment = new HashMap<>();
@@ -89,8 +90,10 @@ public final class BackupRestorer {
             RestoreDestination.NewCluster cluster = (RestoreDestination.NewCluster) to;
             destination = "new cluster at " + cluster.directory() + " on 127.0.0.1:" + cluster.port() + ", database "
                     + manifest.source().database();
-            plaintext = restoreIntoNewCluster(backup.id(), manifest, programs, cluster, key, passphrase,
+            NewClusterRestore restored = restoreIntoNewCluster(backup, manifest, programs, cluster, key, passphrase,
                     workDirectory, progress);
+            plaintext = restored.plaintext();
+            roles = Optional.of(restored.roles().summary());
             destination += " (superuser " + CLUSTER_SUPERUSER + ", its password in " + passwordFile(cluster)
                     + ", readable only by you: PGPASSFILE=" + passwordFile(cluster) + " psql -h 127.0.0.1 -p "
                     + cluster.port() + " -U " + CLUSTER_SUPERUSER + ")";
@@ -98,12 +101,12 @@ public final class BackupRestorer {
         Duration elapsed = Duration.ofNanos(System.nanoTime() - begin);
         LOG.info("backup {} on {} restored into {}: {} in {} ms", backup.id(), target.name(), destination,
                 DataSize.ofBytes(plaintext).approximate(), elapsed.toMillis());
-        return new RestoreResult(plaintext, elapsed, destination);
+        return new RestoreResult(plaintext, elapsed, destination, roles);
     }
 
     /** Before anything is written: every chunk exists with the manifest's size. */
     private static void requireChunks(StorageTarget target, BackupManifest manifest) {
-        for (ChunkEntry chunk : manifest.chunks()) {
+        for (ChunkEntry chunk : manifest.storedObjects()) {
             Optional<ObjectInfo> stored = target.stat(chunk.key());
             if (stored.isEmpty()) {
                 throw new LifeboatException("chunk " + chunk.key() + " on " + target.name() + " is missing",
@@ -118,9 +121,14 @@ public final class BackupRestorer {
         }
     }
 
-    private long restoreIntoNewCluster(BackupId id, BackupManifest manifest, PostgresPrograms programs,
-            RestoreDestination.NewCluster cluster, PGPSecretKeyRing key, char[] passphrase, Path workDirectory,
-            PrintStream progress) {
+    /** The dump bytes restored, and what was done about the backup's roles (created before pg_restore runs). */
+    private record NewClusterRestore(long plaintext, RoleCreator.RolesCreated roles) {
+    }
+
+    private NewClusterRestore restoreIntoNewCluster(StoredBackup backup, BackupManifest manifest,
+            PostgresPrograms programs, RestoreDestination.NewCluster cluster, PGPSecretKeyRing key, char[] passphrase,
+            Path workDirectory, PrintStream progress) {
+        BackupId id = backup.id();
         Path directory = cluster.directory().toAbsolutePath();
         requireEmpty(directory);
         boolean started = false;
@@ -134,9 +142,12 @@ public final class BackupRestorer {
             started = true;
             clusterCommand(programs, login, "createdb", "-h", directory.toString(), "-p",
                     Integer.toString(cluster.port()), "-U", CLUSTER_SUPERUSER, "--", manifest.source().database());
-            return stream(id, manifest, programs, List.of("-h", directory.toString(), "-p",
+            RoleCreator.RolesCreated roles = new RoleCreator(store).create(backup, "host=" + conninfoValue(directory.toString()) + " port="
+                    + cluster.port() + " user=" + CLUSTER_SUPERUSER + " dbname=postgres", login, key, passphrase,
+                    workDirectory);
+            return new NewClusterRestore(stream(id, manifest, programs, List.of("-h", directory.toString(), "-p",
                     Integer.toString(cluster.port()), "-U", CLUSTER_SUPERUSER, "-d", manifest.source().database()),
-                    login, key, passphrase, workDirectory, progress);
+                    login, key, passphrase, workDirectory, progress), roles);
         } catch (RuntimeException e) {
             removeCluster(programs, directory, started, e);
             try {
@@ -146,6 +157,11 @@ public final class BackupRestorer {
             }
             throw e;
         }
+    }
+
+    /** A value in a libpq keyword/value connection string, quoted so that spaces and quotes stay in it. */
+    private static String conninfoValue(String value) {
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
 
     private static void requireEmpty(Path directory) {

@@ -38,8 +38,9 @@ public final class BackupStore {
 
     private final StorageTarget target;
 
+    /** Failures of the target's calls come out typed as {@link TargetUnreachableException} (see {@link Fault}). */
     public BackupStore(StorageTarget target) {
-        this.target = target;
+        this.target = ClassifyingTarget.of(target);
     }
 
     public StorageTarget target() {
@@ -66,19 +67,19 @@ public final class BackupStore {
         return list().stream().filter(StoredBackup::complete).toList();
     }
 
-    /** A complete backup by id, or the newest complete one. */
+    /** A complete backup by id, or the newest complete one; {@link BackupAbsentException} when there is none. */
     public StoredBackup find(Optional<String> id) {
         List<StoredBackup> complete = complete();
         if (id.isEmpty()) {
             if (complete.isEmpty()) {
-                throw new LifeboatException("no complete backup on " + target.name());
+                throw new BackupAbsentException("no complete backup on " + target.name(), null);
             }
             return complete.get(complete.size() - 1);
         }
         Optional<StoredBackup> found = list().stream().filter(b -> b.id().toString().equals(id.get())).findFirst();
         if (found.isEmpty()) {
-            throw new LifeboatException("no backup " + id.get() + " on " + target.name(),
-                    "run: lifeboat archive list --target " + target.name(), null);
+            throw new BackupAbsentException("no backup " + id.get() + " on " + target.name(),
+                    "run: lifeboat archive list --target " + target.name());
         }
         if (found.get().manifestProblem().isPresent()) {
             throw new LifeboatException("backup " + id.get() + " on " + target.name() + " has a bad manifest: "
@@ -160,7 +161,13 @@ public final class BackupStore {
                 verification = verification(id);
             }
             return new StoredBackup(id, objects, Optional.of(manifest), Optional.empty(), signed, verification);
+        } catch (TargetUnreachableException e) {
+            // Not read is not wrong: the backup must not look corrupt (and be pruned) because the target failed.
+            throw e;
         } catch (LifeboatException e) {
+            if (Fault.of(e) == Fault.UNREACHABLE) {
+                throw e;
+            }
             return new StoredBackup(id, objects, Optional.empty(), Optional.of(e.getMessage()), signed);
         }
     }

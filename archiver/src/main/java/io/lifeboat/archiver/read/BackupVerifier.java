@@ -48,7 +48,7 @@ public final class BackupVerifier {
      */
     public VerifyReport verify(StoredBackup backup, Optional<PGPPublicKeyRing> signer) {
         long begin = System.nanoTime();
-        List<String> problems = new ArrayList<>();
+        List<Problem> problems = new ArrayList<>();
         checkObjects(backup.id(), signer, problems);
         return finish(backup, problems, false, begin);
     }
@@ -61,7 +61,7 @@ public final class BackupVerifier {
     public VerifyReport verifyContent(StoredBackup backup, Optional<PGPPublicKeyRing> signer, PGPSecretKeyRing key,
             char[] passphrase, Path workDirectory) {
         long begin = System.nanoTime();
-        List<String> problems = new ArrayList<>();
+        List<Problem> problems = new ArrayList<>();
         Optional<BackupManifest> manifest = checkObjects(backup.id(), signer, problems);
         if (!problems.isEmpty() || manifest.isEmpty()) {
             return finish(backup, problems, false, begin);
@@ -77,60 +77,67 @@ public final class BackupVerifier {
     public VerifyReport inspectContent(StoredBackup backup, Optional<PGPPublicKeyRing> signer, PGPSecretKeyRing key,
             char[] passphrase, Path workDirectory) {
         long begin = System.nanoTime();
-        List<String> problems = new ArrayList<>();
+        List<Problem> problems = new ArrayList<>();
         Optional<BackupManifest> manifest = checkObjects(backup.id(), signer, problems);
         boolean contentChecked = problems.isEmpty() && manifest.isPresent();
         if (contentChecked) {
             checkContent(backup.id(), manifest.get(), key, passphrase, workDirectory, problems);
         }
-        return new VerifyReport(backup, problems.isEmpty(), problems, contentChecked,
-                (System.nanoTime() - begin) / 1_000_000);
+        return new VerifyReport(backup, problems, contentChecked, (System.nanoTime() - begin) / 1_000_000);
     }
 
     /** Adds what is wrong with the manifest, its signature and the chunks; returns the manifest if readable. */
-    private Optional<BackupManifest> checkObjects(BackupId id, Optional<PGPPublicKeyRing> signer, List<String> problems) {
+    private Optional<BackupManifest> checkObjects(BackupId id, Optional<PGPPublicKeyRing> signer,
+            List<Problem> problems) {
         StorageTarget target = store.target();
         String origin = target.name() + ":" + id.manifestKey();
         byte[] bytes;
         try {
             bytes = store.manifestBytes(id);
         } catch (ObjectNotFoundException e) {
-            problems.add("backup " + id + " on " + target.name() + " is incomplete (no manifest)");
+            problems.add(new Problem(Fault.ABSENT, "backup " + id + " on " + target.name()
+                    + " is incomplete (no manifest)"));
             return Optional.empty();
         } catch (LifeboatException e) {
-            problems.add(e.getMessage());
+            problems.add(new Problem(Fault.UNREACHABLE, e.getMessage()));
             return Optional.empty();
         }
         if (signer.isPresent()) {
             try {
                 Optional<byte[]> signature = store.signatureBytes(id);
                 if (signature.isEmpty()) {
-                    problems.add("manifest " + origin + ": signature is missing");
+                    problems.add(new Problem(Fault.CORRUPT, "manifest " + origin + ": signature is missing"));
                 } else {
                     ManifestSignature.verify(bytes, signature.get(), signer.get(), origin);
                 }
             } catch (LifeboatException e) {
-                problems.add(e.getMessage());
+                problems.add(new Problem(damage(e), e.getMessage()));
             }
         }
         BackupManifest manifest;
         try {
             manifest = ManifestCodec.decode(bytes, origin);
         } catch (LifeboatException e) {
-            problems.add(e.getMessage());
+            problems.add(new Problem(Fault.CORRUPT, e.getMessage()));
             return Optional.empty();
         }
         if (!manifest.id().equals(id.toString())) {
-            problems.add("manifest " + origin + " is invalid: it names backup " + manifest.id());
+            problems.add(new Problem(Fault.CORRUPT, "manifest " + origin + " is invalid: it names backup "
+                    + manifest.id()));
             return Optional.empty();
         }
-        for (ChunkEntry chunk : manifest.chunks()) {
-            checkChunk(target, chunk).ifPresent(problems::add);
+        for (ChunkEntry chunk : manifest.storedObjects()) {
+            Optional<Problem> problem = checkChunk(target, chunk);
+            problem.ifPresent(problems::add);
+            if (problem.isPresent() && problem.get().fault() == Fault.UNREACHABLE) {
+                // The target failed: asking it for every further chunk would only fail again, slowly.
+                break;
+            }
         }
         return Optional.of(manifest);
     }
 
-    private static Optional<String> checkChunk(StorageTarget target, ChunkEntry chunk) {
+    private static Optional<Problem> checkChunk(StorageTarget target, ChunkEntry chunk) {
         MessageDigest digest = Sha256.digest();
         long size = 0;
         try (InputStream in = target.open(chunk.key())) {
@@ -141,28 +148,34 @@ public final class BackupVerifier {
                 size += n;
             }
         } catch (ObjectNotFoundException e) {
-            return Optional.of("chunk " + chunk.key() + " on " + target.name() + " is missing");
+            return Optional.of(new Problem(Fault.CORRUPT, "chunk " + chunk.key() + " on " + target.name()
+                    + " is missing"));
         } catch (IOException | LifeboatException e) {
-            return Optional.of("cannot read chunk " + chunk.key() + " on " + target.name() + " (" + e.getMessage() + ")");
+            // Opening and reading are the storage's own calls: whatever failed there is the target, not the chunk.
+            return Optional.of(new Problem(Fault.UNREACHABLE, "cannot read chunk " + chunk.key() + " on "
+                    + target.name() + " (" + e.getMessage() + ")"));
         }
         if (size != chunk.size()) {
-            return Optional.of("chunk " + chunk.key() + " on " + target.name() + " is corrupt (size " + size
-                    + ", expected " + chunk.size() + ")");
+            return Optional.of(new Problem(Fault.CORRUPT, "chunk " + chunk.key() + " on " + target.name()
+                    + " is corrupt (size " + size + ", expected " + chunk.size() + ")"));
         }
         if (!Sha256.hex(digest).equals(chunk.sha256())) {
-            return Optional.of("chunk " + chunk.key() + " on " + target.name() + " is corrupt (sha256 mismatch)");
+            return Optional.of(new Problem(Fault.CORRUPT, "chunk " + chunk.key() + " on " + target.name()
+                    + " is corrupt (sha256 mismatch)"));
         }
         return Optional.empty();
     }
 
     private void checkContent(BackupId id, BackupManifest manifest, PGPSecretKeyRing key, char[] passphrase,
-            Path workDirectory, List<String> problems) {
+            Path workDirectory, List<Problem> problems) {
         StorageTarget target = store.target();
+        // A key the backup is not encrypted to is the caller's mistake, not the backup's: it is thrown, not recorded.
+        DumpReader.requireRecipient(id, manifest, key);
         String pgRestore;
         try {
             pgRestore = DumpReader.programs(manifest).program("pg_restore").toString();
         } catch (LifeboatException e) {
-            problems.add(e.getMessage());
+            problems.add(new Problem(Fault.CORRUPT, e.getMessage()));
             return;
         }
         try (PgRestoreProcess list = PgRestoreProcess.start(List.of(pgRestore, "--list"), Map.of())) {
@@ -170,21 +183,33 @@ public final class BackupVerifier {
             try {
                 DumpReader.copy(target, id, manifest, key, passphrase, workDirectory, stdin, true, stored -> { });
             } catch (IOException e) {
-                problems.add("cannot read backup " + id + " on " + target.name() + " (" + e.getMessage() + ")");
+                problems.add(new Problem(damage(e), "cannot read backup " + id + " on " + target.name() + " ("
+                        + e.getMessage() + ")"));
                 return;
             } catch (LifeboatException e) {
-                problems.add(e.getMessage());
+                problems.add(new Problem(damage(e), e.getMessage()));
                 return;
             } finally {
                 closeQuietly(stdin);
             }
             int exit = list.awaitExit(PG_RESTORE_EXIT_LIMIT);
             if (exit != 0) {
-                problems.add("pg_restore --list cannot read the dump of backup " + id + " on " + target.name()
-                        + " (exit " + exit + ")" + list.lastLine());
+                problems.add(new Problem(Fault.CORRUPT, "pg_restore --list cannot read the dump of backup " + id
+                        + " on " + target.name() + " (exit " + exit + ")" + list.lastLine()));
             }
         } catch (LifeboatException e) {
-            problems.add(e.getMessage());
+            // pg_restore could not be started or did not end: this host's trouble, not the backup's.
+            problems.add(new Problem(Fault.UNREACHABLE, e.getMessage()));
+        }
+        if (manifest.roles().isPresent()) {
+            try {
+                DumpReader.globals(target, id, manifest, key, passphrase, workDirectory);
+            } catch (IOException e) {
+                problems.add(new Problem(damage(e), "cannot read the roles of backup " + id + " on " + target.name()
+                        + " (" + e.getMessage() + ")"));
+            } catch (LifeboatException e) {
+                problems.add(new Problem(damage(e), e.getMessage()));
+            }
         }
     }
 
@@ -197,10 +222,24 @@ public final class BackupVerifier {
         }
     }
 
-    private VerifyReport finish(StoredBackup backup, List<String> problems, boolean contentChecked, long begin) {
-        Verification verification = Verification.of(problems, clock.instant(), contentChecked);
+    /** What a failure while reading a listed object means: a missing one is damage, like a wrong one. */
+    private static Fault damage(Throwable failure) {
+        Fault fault = Fault.of(failure);
+        return fault == Fault.ABSENT ? Fault.CORRUPT : fault;
+    }
+
+    private VerifyReport finish(StoredBackup backup, List<Problem> problems, boolean contentChecked, long begin) {
+        Verification verification = Verification.from(problems, clock.instant(), contentChecked);
         StoredBackup checked = backup;
-        if (store.target().stat(backup.id().manifestKey()).isPresent()) {
+        boolean manifestThere;
+        try {
+            manifestThere = store.target().stat(backup.id().manifestKey()).isPresent();
+        } catch (LifeboatException e) {
+            manifestThere = false;
+            LOG.warn("cannot record the verification of backup {} on {} ({})", backup.id(), store.target().name(),
+                    e.getMessage());
+        }
+        if (manifestThere) {
             try {
                 store.record(backup.id(), verification);
                 checked = new StoredBackup(backup.id(), backup.objects(), backup.manifest(), backup.manifestProblem(),
@@ -213,6 +252,6 @@ public final class BackupVerifier {
         long millis = (System.nanoTime() - begin) / 1_000_000;
         LOG.info("backup {} on {}: {} in {} ms{}", backup.id(), store.target().name(), verification.outcome(), millis,
                 contentChecked ? " (content read)" : "");
-        return new VerifyReport(checked, problems.isEmpty(), problems, contentChecked, millis);
+        return new VerifyReport(checked, problems, contentChecked, millis);
     }
 }

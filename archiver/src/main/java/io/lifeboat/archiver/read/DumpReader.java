@@ -117,6 +117,33 @@ final class DumpReader {
         return plaintext;
     }
 
+    /**
+     * The backup's globals script ({@code pg_dumpall --globals-only}), its object checked against the manifest
+     * before use and its plaintext after: small, so it is read whole.
+     *
+     * @throws LifeboatException when the backup has none, or the object is missing, corrupt or cannot be decrypted
+     */
+    static byte[] globals(StorageTarget target, BackupId id, BackupManifest manifest, PGPSecretKeyRing key,
+            char[] passphrase, Path spoolDirectory) throws IOException {
+        BackupManifest.Globals globals = manifest.roles().orElseThrow(() -> new LifeboatException("backup " + id
+                + " holds no roles"));
+        requireRecipient(id, manifest, key);
+        PrivateFiles.createDirectories(spoolDirectory);
+        byte[] sql;
+        try (ChunkedInput stored = new ChunkedInput(target, List.of(globals.object()), spoolDirectory);
+             InputStream plain = Pipeline.unwrap(manifest.stages(),
+                     List.of(new OpenPgpDecryption(key, passphrase), new ZstdDecoding()), stored)) {
+            sql = plain.readAllBytes();
+        }
+        MessageDigest digest = Sha256.digest();
+        digest.update(sql);
+        if (sql.length != globals.plaintextSize() || !Sha256.hex(digest).equals(globals.plaintextSha256())) {
+            throw new LifeboatException("the roles of backup " + id + " on " + target.name()
+                    + " do not match the manifest's size and sha256");
+        }
+        return sql;
+    }
+
     /** Passes bytes on, always keeping the newest {@link #HOLD_BACK_BYTES} back until {@link #release()}. */
     private static final class HoldBack {
         private final OutputStream sink;

@@ -186,12 +186,33 @@ class BackupRestorerIT {
     }
 
     @Test
+    void aBackupWrittenBeforeRolesWereKept_restoresIntoANewClusterWithANote() throws Exception {
+        // A format 2 manifest, as lifeboat wrote them before it kept the globals.
+        String json = new String(ManifestCodec.encode(backup().manifest().orElseThrow()), StandardCharsets.UTF_8)
+                .replace("\"formatVersion\" : 3", "\"formatVersion\" : 2").replaceAll("\"globals\" : null,\\s*", "");
+        store.publish(ID, json.getBytes(StandardCharsets.UTF_8), Optional.empty());
+        assertThat(backup().manifest().orElseThrow().formatVersion()).isEqualTo(2);
+        newCluster = dir.resolve("restored");
+        RestoreDestination.NewCluster cluster = new RestoreDestination.NewCluster(newCluster,
+                ArchivedDatabase.freePort());
+
+        RestoreResult result = restoreInto(cluster, null);
+
+        assertThat(result.roles()).contains("backup " + ID + " was written before lifeboat kept roles; roles and"
+                + " memberships are not restored");
+        try (Connection restored = connect(cluster, ArchivedDatabase.DATABASE)) {
+            assertThat(ArchivedDatabase.contentOf(restored)).isEqualTo(sourceContent);
+        }
+    }
+
+    @Test
     void aDumpThatDiffersFromTheManifest_isNeverCommitted() throws Exception {
         String database = emptyDatabase();
         BackupManifest good = backup().manifest().orElseThrow();
         BackupManifest wrong = new BackupManifest(good.formatVersion(), good.id(), good.startedAt(), good.finishedAt(),
                 good.source(), good.masterLsn(), good.schemaFingerprint(), good.dumpFormat(), good.stages(), good.compressionLevel(),
-                good.recipients(), good.chunks(), good.plaintextSize(), "0".repeat(64), good.lifeboatVersion());
+                good.recipients(), good.chunks(), good.plaintextSize(), "0".repeat(64), good.globals(),
+                good.lifeboatVersion());
         store.publish(ID, ManifestCodec.encode(wrong), Optional.empty());
 
         // Every chunk is intact and the whole dump decodes: only the held-back end keeps pg_restore from committing.

@@ -19,10 +19,12 @@ import java.util.Objects;
  * @param recipients      fingerprints of the keys the backup is encrypted to
  * @param plaintextSize   bytes of the dump before compression and encryption
  * @param plaintextSha256 SHA-256 (lower-case hex) of those bytes
+ * @param globals         the cluster's roles and memberships ({@code pg_dumpall --globals-only}), which a dump of
+ *                        one database lacks; null in manifests before format 3, and when they could not be captured
  */
 @JsonPropertyOrder({"formatVersion", "id", "startedAt", "finishedAt", "source", "masterLsn", "schemaFingerprint",
         "dumpFormat", "stages",
-        "compressionLevel", "recipients", "chunks", "plaintextSize", "plaintextSha256", "lifeboatVersion"})
+        "compressionLevel", "recipients", "chunks", "plaintextSize", "plaintextSha256", "globals", "lifeboatVersion"})
 public record BackupManifest(
         int formatVersion,
         String id,
@@ -38,10 +40,11 @@ public record BackupManifest(
         List<ChunkEntry> chunks,
         long plaintextSize,
         String plaintextSha256,
+        Globals globals,
         String lifeboatVersion) {
 
-    /** The version this build writes and the newest it reads. 2: schemaFingerprint. */
-    public static final int FORMAT_VERSION = 2;
+    /** The version this build writes and the newest it reads. 2: schemaFingerprint. 3: globals. */
+    public static final int FORMAT_VERSION = 3;
 
     public BackupManifest {
         Objects.requireNonNull(id, "id");
@@ -73,9 +76,18 @@ public record BackupManifest(
     public static BackupManifest of(String id, Instant startedAt, Instant finishedAt, Source source, String masterLsn,
             String schemaFingerprint, String dumpFormat, List<String> stages, Integer compressionLevel,
             List<String> recipients, List<ChunkEntry> chunks, long plaintextSize, String plaintextSha256) {
+        return of(id, startedAt, finishedAt, source, masterLsn, schemaFingerprint, dumpFormat, stages,
+                compressionLevel, recipients, chunks, plaintextSize, plaintextSha256, null);
+    }
+
+    /** A manifest in the current format, with the cluster's globals stored beside the chunks (or null: none). */
+    public static BackupManifest of(String id, Instant startedAt, Instant finishedAt, Source source, String masterLsn,
+            String schemaFingerprint, String dumpFormat, List<String> stages, Integer compressionLevel,
+            List<String> recipients, List<ChunkEntry> chunks, long plaintextSize, String plaintextSha256,
+            Globals globals) {
         return new BackupManifest(FORMAT_VERSION, id, startedAt, finishedAt, source, masterLsn, schemaFingerprint,
-                dumpFormat, stages,
-                compressionLevel, recipients, chunks, plaintextSize, plaintextSha256, LifeboatVersion.current());
+                dumpFormat, stages, compressionLevel, recipients, chunks, plaintextSize, plaintextSha256, globals,
+                LifeboatVersion.current());
     }
 
     /** Absent in manifests written before format 2. */
@@ -83,9 +95,43 @@ public record BackupManifest(
         return Optional.ofNullable(schemaFingerprint);
     }
 
-    /** Bytes stored on the target: the sum of the chunk sizes. */
+    /** Absent in manifests written before format 3, and when the globals could not be captured. */
+    public Optional<Globals> roles() {
+        return Optional.ofNullable(globals);
+    }
+
+    /** Every object the manifest lists: the chunks, then the globals object when there is one. */
+    public List<ChunkEntry> storedObjects() {
+        if (globals == null) {
+            return chunks;
+        }
+        List<ChunkEntry> all = new java.util.ArrayList<>(chunks);
+        all.add(globals.object());
+        return List.copyOf(all);
+    }
+
+    /** Bytes stored on the target: the sum of the chunk sizes and the globals object. */
     public long storedSize() {
-        return chunks.stream().mapToLong(ChunkEntry::size).sum();
+        return storedObjects().stream().mapToLong(ChunkEntry::size).sum();
+    }
+
+    /**
+     * The output of {@code pg_dumpall --globals-only} (roles, their settings and memberships), put through the same
+     * stages as the dump into one object. {@code capturedFrom} is {@code master} or {@code standby} (the master when
+     * it answered); {@code rolePasswords} is false when the capturing user could not read them
+     * ({@code --no-role-passwords}).
+     */
+    @JsonPropertyOrder({"object", "plaintextSize", "plaintextSha256", "capturedFrom", "rolePasswords"})
+    public record Globals(ChunkEntry object, long plaintextSize, String plaintextSha256, String capturedFrom,
+            boolean rolePasswords) {
+        public Globals {
+            Objects.requireNonNull(object, "object");
+            Objects.requireNonNull(plaintextSha256, "plaintextSha256");
+            Objects.requireNonNull(capturedFrom, "capturedFrom");
+            if (!capturedFrom.equals("master") && !capturedFrom.equals("standby")) {
+                throw new IllegalArgumentException("capturedFrom '" + capturedFrom + "' is neither master nor standby");
+            }
+        }
     }
 
     /** The database the dump was taken from. {@code systemIdentifier} is text: it is an unsigned 64-bit number. */

@@ -65,6 +65,10 @@ public final class ManifestCodec {
             if (tree.path("formatVersion").asInt() == 1 && !tree.has("schemaFingerprint")) {
                 ((ObjectNode) tree).putNull("schemaFingerprint");
             }
+            // Formats 1 and 2 predate the globals: their backups restore without roles.
+            if (tree.path("formatVersion").asInt() <= 2 && !tree.has("globals")) {
+                ((ObjectNode) tree).putNull("globals");
+            }
             requireFields(tree, BackupManifest.class, "", origin);
             manifest = MAPPER.treeToValue(tree, BackupManifest.class);
         } catch (UnrecognizedPropertyException e) {

@@ -20,7 +20,9 @@ class ManifestCodecTest {
                 List.of("zstd", "openpgp"), 3, List.of("0123456789ABCDEF0123456789ABCDEF01234567"),
                 List.of(new ChunkEntry("20261122T020000Z/chunk-00001", 1000, "a".repeat(64)),
                         new ChunkEntry("20261122T020000Z/chunk-00002", 17, "b".repeat(64))),
-                123_456_789L, "c".repeat(64));
+                123_456_789L, "c".repeat(64), new BackupManifest.Globals(
+                        new ChunkEntry("20261122T020000Z/globals", 400, "e".repeat(64)), 1234, "f".repeat(64), "master",
+                        true));
     }
 
     @Test
@@ -30,14 +32,15 @@ class ManifestCodecTest {
         String text = new String(json, StandardCharsets.UTF_8);
 
         assertThat(ManifestCodec.decode(json, ORIGIN)).isEqualTo(manifest);
-        assertThat(text).containsSubsequence("\"formatVersion\" : 2", "\"id\"", "\"startedAt\" : \"2026-11-22T02:00:00Z\"",
+        assertThat(text).containsSubsequence("\"formatVersion\" : 3", "\"id\"", "\"startedAt\" : \"2026-11-22T02:00:00Z\"",
                 "\"finishedAt\"", "\"source\"", "\"systemIdentifier\"", "\"database\"", "\"serverVersion\"",
                 "\"masterLsn\" : \"0/16B3748\"",
                 "\"schemaFingerprint\" : \"sha256:" + "d".repeat(64) + "\"", "\"dumpFormat\"", "\"stages\" : [ \"zstd\", \"openpgp\" ]",
                 "\"compressionLevel\" : 3", "\"recipients\"", "\"chunks\"", "\"key\"", "\"size\"", "\"sha256\"",
-                "\"plaintextSize\"", "\"plaintextSha256\"", "\"lifeboatVersion\" : \"" + LifeboatVersion.current() + "\"");
+                "\"plaintextSize\"", "\"plaintextSha256\"", "\"globals\"", "\"object\"", "\"capturedFrom\" : \"master\"",
+                "\"rolePasswords\" : true", "\"lifeboatVersion\" : \"" + LifeboatVersion.current() + "\"");
         assertThat(ManifestCodec.encode(ManifestCodec.decode(json, ORIGIN))).isEqualTo(json);
-        assertThat(manifest.storedSize()).isEqualTo(1017);
+        assertThat(manifest.storedSize()).as("chunks and the globals object").isEqualTo(1417);
     }
 
     @Test
@@ -64,15 +67,15 @@ class ManifestCodecTest {
 
     @Test
     void refusesANewerFormat() {
-        String json = encoded().replace("\"formatVersion\" : 2", "\"formatVersion\" : 3");
+        String json = encoded().replace("\"formatVersion\" : 3", "\"formatVersion\" : 4");
         assertThatThrownBy(() -> ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8), ORIGIN))
-                .hasMessage("manifest " + ORIGIN + " is format version 3, newer than this lifeboat reads (2)");
+                .hasMessage("manifest " + ORIGIN + " is format version 4, newer than this lifeboat reads (3)");
     }
 
     @Test
     void readsAFormat1ManifestWrittenBeforeTheSchemaFingerprint() {
-        String json = encoded().replace("\"formatVersion\" : 2", "\"formatVersion\" : 1")
-                .replaceAll("\"schemaFingerprint\" : \"sha256:d+\",\\s*", "");
+        String json = withoutGlobals(encoded().replace("\"formatVersion\" : 3", "\"formatVersion\" : 1")
+                .replaceAll("\"schemaFingerprint\" : \"sha256:d+\",\\s*", ""));
         assertThat(json).doesNotContain("schemaFingerprint");
 
         BackupManifest old = ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8), ORIGIN);
@@ -80,11 +83,37 @@ class ManifestCodecTest {
         assertThat(old.formatVersion()).isEqualTo(1);
         assertThat(old.schema()).isEmpty();
         assertThat(old.chunks()).isEqualTo(sample().chunks());
+        assertThat(old.roles()).isEmpty();
+    }
+
+    @Test
+    void readsAFormat2ManifestWrittenBeforeTheGlobals() {
+        String json = withoutGlobals(encoded().replace("\"formatVersion\" : 3", "\"formatVersion\" : 2"));
+        assertThat(json).doesNotContain("globals");
+
+        BackupManifest old = ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8), ORIGIN);
+
+        assertThat(old.formatVersion()).isEqualTo(2);
+        assertThat(old.roles()).isEmpty();
+        assertThat(old.storedObjects()).isEqualTo(sample().chunks());
+        assertThat(old.storedSize()).isEqualTo(1017);
+    }
+
+    @Test
+    void refusesAFormat3ManifestWithoutTheGlobalsField() {
+        String json = withoutGlobals(encoded());
+        assertThatThrownBy(() -> ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8), ORIGIN))
+                .hasMessage("manifest " + ORIGIN + " is invalid: missing field globals");
+    }
+
+    /** The manifest text with its globals field cut out, as formats before 3 were written. */
+    private static String withoutGlobals(String json) {
+        return json.replaceAll("(?s)\"globals\" : \\{.*?\"rolePasswords\" : true\\s*},\\s*", "");
     }
 
     @Test
     void refusesAFormat2ManifestWithoutTheSchemaFingerprint() {
-        String json = encoded().replaceAll("\"schemaFingerprint\" : \"sha256:d+\",\\s*", "");
+        String json = encoded().replace("\"formatVersion\" : 3", "\"formatVersion\" : 2").replaceAll("\"schemaFingerprint\" : \"sha256:d+\",\\s*", "");
         assertThatThrownBy(() -> ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8), ORIGIN))
                 .hasMessage("manifest " + ORIGIN + " is invalid: missing field schemaFingerprint");
     }

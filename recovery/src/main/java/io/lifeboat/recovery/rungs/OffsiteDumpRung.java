@@ -5,7 +5,10 @@ import io.lifeboat.archiver.job.StorageTargets;
 import io.lifeboat.archiver.read.BackupRestorer;
 import io.lifeboat.archiver.read.BackupStore;
 import io.lifeboat.archiver.read.BackupVerifier;
+import io.lifeboat.archiver.read.Fault;
+import io.lifeboat.archiver.read.Problem;
 import io.lifeboat.archiver.read.RestoreDestination;
+import io.lifeboat.archiver.read.RoleCreator;
 import io.lifeboat.archiver.read.StoredBackup;
 import io.lifeboat.archiver.read.VerifyReport;
 import io.lifeboat.core.config.ArchiveConfig;
@@ -48,7 +51,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import io.lifeboat.core.openpgp.SecretKeyFile;
 import org.bouncycastle.openpgp.PGPPublicKey;
+import org.bouncycastle.openpgp.PGPPublicKeyRing;
 import org.bouncycastle.openpgp.PGPSecretKeyRing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -148,19 +153,52 @@ public final class OffsiteDumpRung implements Rung {
                 return Verification.corrupt("cannot decrypt: " + mismatch.get(), probe.position(),
                         RestartMasterRung.since(begin));
             }
-            VerifyReport report = new BackupVerifier(store, context.clock()).inspectContent(backup, Optional.empty(),
+            // The manifest's signature is checked whenever this host has the signing key: a manifest changed after
+            // it was signed (or a signature removed) is corrupt, as the verifier says.
+            Signer signer = Signer.of(archive);
+            VerifyReport report = new BackupVerifier(store, context.clock()).inspectContent(backup, signer.ring(),
                     key, context.passphrase(), archive.workDirectory());
             if (!report.ok()) {
-                String first = report.problems().get(0);
-                int more = report.problems().size() - 1;
-                return Verification.corrupt(first + (more > 0 ? " (and " + more + " more)" : ""), probe.position(),
-                        RestartMasterRung.since(begin));
+                Fault fault = report.fault().orElseThrow();
+                // The first problem of the kind that decides: a target that could not be read is no corrupt backup.
+                List<String> decisive = report.findings().stream()
+                        .filter(p -> fault == Fault.UNREACHABLE || p.fault() != Fault.UNREACHABLE)
+                        .map(Problem::text).toList();
+                int more = decisive.size() - 1;
+                String reason = decisive.get(0) + (more > 0 ? " (and " + more + " more)" : "");
+                return fault == Fault.CORRUPT
+                        ? Verification.corrupt(reason, probe.position(), RestartMasterRung.since(begin))
+                        : Verification.unavailable(reason, RestartMasterRung.since(begin));
             }
-            return Verification.ok("manifest, " + manifest.chunks().size() + " chunk hashes and a full decrypt check"
-                    + " out; pg_restore --list reads it" + (backup.signed() ? "; signature not checked (recovery has"
-                    + " no signer key)" : ""), probe.position(), RestartMasterRung.since(begin));
+            return Verification.ok((signer.ring().isPresent() ? "manifest signature, manifest, " : "manifest, ")
+                    + manifest.chunks().size() + " chunk hashes and a full decrypt check out; pg_restore --list reads"
+                    + " it" + (signer.ring().isEmpty() && backup.signed() ? "; signature not checked ("
+                    + signer.missing() + ")" : ""), probe.position(), RestartMasterRung.since(begin));
         } catch (LifeboatException e) {
             return Verification.unavailable(e.getMessage(), RestartMasterRung.since(begin));
+        }
+    }
+
+    /**
+     * The manifests' signer: the public half of {@code archive.signing_key} when this host has it (and its
+     * passphrase), else none and why. Recovery has no separate signer setting, and a missing key must not stop it.
+     */
+    private record Signer(Optional<PGPPublicKeyRing> ring, String missing) {
+        static Signer of(ArchiveConfig archive) {
+            if (archive.signingKey().isEmpty()) {
+                return new Signer(Optional.empty(), "archive.signing_key is not set on this host");
+            }
+            try {
+                PGPSecretKeyRing secret = SecretKeyFile.read(archive.signingKey().get(), archive.signingPassphrase()
+                        .map(passphrase -> passphrase.reveal().toCharArray()).orElse(new char[0]));
+                List<PGPPublicKey> keys = new ArrayList<>();
+                secret.getPublicKeys().forEachRemaining(keys::add);
+                return new Signer(Optional.of(new PGPPublicKeyRing(keys)), "");
+            } catch (LifeboatException e) {
+                LOG.warn("offsite-dump: manifest signatures not checked: cannot read archive.signing_key ({})",
+                        e.getMessage());
+                return new Signer(Optional.empty(), "cannot read archive.signing_key: " + e.getMessage());
+            }
         }
     }
 
@@ -190,8 +228,8 @@ public final class OffsiteDumpRung implements Rung {
         }
         return new Plan(probe, verification, List.of(
                 "initdb a new cluster at " + target.staging(),
-                "pg_restore --single-transaction of " + probe.candidate() + " into it (roles and grants are not in"
-                        + " the dump)",
+                "create the backup's roles and memberships (those it lacks), then pg_restore --single-transaction of "
+                        + probe.candidate() + " into it",
                 "check it holds the manifest's master LSN; pg_amcheck --heapallindexed",
                 "move every sequence past its highest used value + " + context.recovery().sequenceGap(),
                 "rename it to " + target.directory() + " and start it on port " + target.port()), expected);
@@ -217,14 +255,22 @@ public final class OffsiteDumpRung implements Rung {
             try (ScratchServer scratch = ScratchServer.start(context, server, target.port(), Map.of())) {
                 scratch.console("postgres").execute("CREATE DATABASE " + quoteIdent(database));
                 Path socket = scratch.server().endpoint().socketDirectory().orElseThrow();
+                // Before the restore: the application's roles exist (and log in, when their passwords were
+                // captured), and the dump's grants find their grantees.
+                RoleCreator.RolesCreated roles = new RoleCreator(store).create(backup, "host=" + socket + " port="
+                        + target.port() + " user=" + server.osUser() + " dbname=postgres", key,
+                        context.passphrase(), archive.workDirectory());
+                checks.add(roles.summary());
                 long t = System.nanoTime();
-                new BackupRestorer(store, List.of("--no-privileges")).restore(backup,
+                // Without the roles the dump's grants would name roles the new cluster lacks.
+                new BackupRestorer(store, roles.note().isPresent() ? List.of("--no-privileges") : List.of())
+                        .restore(backup,
                         new RestoreDestination.Database("host=" + socket + " port=" + target.port() + " user="
                                 + server.osUser() + " dbname=" + database), key, context.passphrase(),
                         archive.workDirectory(), null);
                 checks.add("pg_restore of " + candidate.id() + " from " + candidate.target() + " in "
-                        + (System.nanoTime() - t) / 1_000_000 + " ms (roles and grants not restored: the dump has"
-                        + " none)");
+                        + (System.nanoTime() - t) / 1_000_000 + " ms" + (roles.note().isPresent()
+                        ? " (grants not restored: the backup holds no roles)" : ""));
                 SqlConsole console = scratch.console(database);
                 reached = holds(console, manifest);
                 checks.add("holds master LSN " + manifest.masterLsn() + ": the whole dump (SHA-256 as in the manifest)"
