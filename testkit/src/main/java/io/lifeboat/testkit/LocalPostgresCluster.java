@@ -120,15 +120,15 @@ public final class LocalPostgresCluster implements PostgresCluster {
 
     private void initialize(boolean dataChecksums) {
         long begin = System.nanoTime();
-        List<String> argv = new ArrayList<>(List.of(program("initdb"), "-D", dataDirectory.toString(),
-                "-U", SUPERUSER, "--auth=trust", "--locale=C.UTF-8", "-E", "UTF8",
+        List<String> options = new ArrayList<>(List.of("-U", SUPERUSER, "--auth=trust", "--locale=C.UTF-8",
+                "-E", "UTF8",
                 // initdb's own fsync only guards against a power cut, which no test can cause; the server's
                 // fsync setting is left alone so durability stays real.
                 "--no-sync"));
         if (dataChecksums) {
-            argv.add("--data-checksums");
+            options.add("--data-checksums");
         }
-        postgresCommand(argv).timeout(SERVER_WAIT).run();
+        InitdbTemplate.copyTo(dataDirectory, new InitdbTemplate.Kind(binDirectory, options), this::postgresCommand);
         port = freePort();
         try {
             Files.writeString(dataDirectory.resolve("postgresql.conf"),
@@ -138,7 +138,7 @@ public final class LocalPostgresCluster implements PostgresCluster {
             throw new UncheckedIOException("cannot write postgresql.conf in " + dataDirectory, e);
         }
         writeIncludedConf();
-        LOG.info("initdb {} in {} ms", dataDirectory, millisSince(begin));
+        LOG.info("initialized {} in {} ms", dataDirectory, millisSince(begin));
     }
 
     /** Rewritten whenever the port changes; it lives in PGDATA so copies of the data directory carry it. */
@@ -407,7 +407,7 @@ public final class LocalPostgresCluster implements PostgresCluster {
         }
     }
 
-    private static void giveToPostgres(Path path) throws IOException {
+    static void giveToPostgres(Path path) throws IOException {
         UserPrincipalLookupService users = FileSystems.getDefault().getUserPrincipalLookupService();
         PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class);
         view.setOwner(users.lookupPrincipalByName(OS_USER));

@@ -32,6 +32,9 @@ class PostgresClusterIT {
         try (PostgresCluster a = first.get(); PostgresCluster b = second.get()) {
             assertThat(a.port()).isNotEqualTo(b.port());
             assertThat(a.dataDirectory()).isNotEqualTo(b.dataDirectory());
+            String identifier = "select system_identifier::text from pg_control_system()";
+            assertThat(a.queryValue(identifier)).as("each is a database system of its own, as after its own initdb")
+                    .isNotEqualTo(b.queryValue(identifier));
             for (PostgresCluster cluster : new PostgresCluster[] {a, b}) {
                 assertThat(cluster.queryValue("select 1")).isEqualTo("1");
                 assertThat(cluster.queryValue("show wal_level")).isEqualTo("logical");

@@ -2,13 +2,18 @@ package io.lifeboat.replicator.validate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.lifeboat.core.db.Lsn;
+import io.lifeboat.core.db.Pools;
+import io.lifeboat.core.db.ServerRole;
 import io.lifeboat.replicator.ClusterPair;
 import io.lifeboat.replicator.apply.AppliedPosition;
 import io.lifeboat.replicator.schema.Table;
 import io.lifeboat.replicator.schema.TableCatalog;
 import io.lifeboat.replicator.schema.TableName;
 import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,7 +21,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The validator on its own, against two real servers without a stream between them: every value is typed in on
@@ -44,6 +48,12 @@ class ValidatorIT {
              '{x}')""";
 
     private ClusterPair pair;
+    /**
+     * The pools {@code sync validate} gets (Pools.open): a validation opens some fifty connections, and a fresh
+     * backend for each made connecting most of this class's time.
+     */
+    private HikariDataSource masterPool;
+    private HikariDataSource standbyPool;
     private Validator validator;
 
     @BeforeAll
@@ -59,11 +69,18 @@ class ValidatorIT {
             // Nothing streams here: the standby has "applied" every master position, so re-checks never wait.
             AppliedPosition.reset(standby, SLOT, Lsn.parse("FFFFFFFF/FFFFFFFF"));
         }
-        validator = new Validator(dataSource(pair.master), dataSource(pair.standby), SLOT);
+        masterPool = Pools.open(ServerRole.MASTER, ClusterPair.config(pair.master));
+        standbyPool = Pools.open(ServerRole.STANDBY, ClusterPair.config(pair.standby));
+        validator = new Validator(masterPool, standbyPool, SLOT);
     }
 
     @AfterAll
     void stop() {
+        for (HikariDataSource pool : new HikariDataSource[] {masterPool, standbyPool}) {
+            if (pool != null) {
+                pool.close();
+            }
+        }
         if (pair != null) {
             pair.close();
         }
@@ -136,7 +153,7 @@ class ValidatorIT {
         try (Connection standby = pair.standby.connect("app")) {
             AppliedPosition.reset(standby, "stopped", Lsn.parse("0/1")); // a replicator that is not running now
         }
-        Validator stalled = new Validator(dataSource(pair.master), dataSource(pair.standby), "stopped");
+        Validator stalled = new Validator(masterPool, standbyPool, "stopped");
         change("keyed", "t", 1, "'changed'");
         try {
             long started = System.nanoTime();
@@ -151,24 +168,19 @@ class ValidatorIT {
         }
     }
 
-    private void change(String table, String column, int id, String value) {
+    private void change(String table, String column, int id, String value) throws SQLException {
         change(table, column, id, value, "id = " + id);
     }
 
-    private void change(String table, String column, int id, String value, String where) {
-        pair.standby.execute("app", "update " + table + " set " + column + " = " + value + " where " + where);
-    }
-
-    private Table table(String name) throws Exception {
-        try (Connection master = pair.master.connect("app")) {
-            return TableCatalog.find(master, new TableName("public", name)).orElseThrow();
+    private void change(String table, String column, int id, String value, String where) throws SQLException {
+        try (Connection standby = standbyPool.getConnection(); Statement statement = standby.createStatement()) {
+            statement.execute("update " + table + " set " + column + " = " + value + " where " + where);
         }
     }
 
-    private static PGSimpleDataSource dataSource(io.lifeboat.testkit.PostgresCluster cluster) {
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setUrl(cluster.jdbcUrl("app"));
-        ds.setUser(cluster.superuser());
-        return ds;
+    private Table table(String name) throws Exception {
+        try (Connection master = masterPool.getConnection()) {
+            return TableCatalog.find(master, new TableName("public", name)).orElseThrow();
+        }
     }
 }
