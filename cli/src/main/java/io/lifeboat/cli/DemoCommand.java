@@ -100,7 +100,8 @@ final class DemoCommand implements Callable<Integer> {
         story.step("Starting a master and an empty standby (PostgreSQL on 127.0.0.1)…");
         String volume = world.startDatabases();
         story.say("master  127.0.0.1:" + world.master().port() + ", its data directory on " + volume);
-        story.say("standby 127.0.0.1:" + world.standby().port() + ", same schema (customers, orders), no rows yet");
+        story.say("standby 127.0.0.1:" + world.standby().port() + ", its data directory in "
+                + world.standby().dataDirectory() + "; same schema (customers, orders), no rows yet");
 
         story.step("Starting an embedded S3 server, where the encrypted archives will go…");
         world.startS3();
