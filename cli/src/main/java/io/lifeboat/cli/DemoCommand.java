@@ -60,9 +60,9 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Narrator story = new Narrator(out);
         Map<String, Level> levels = root.verbose ? Map.of() : quietLogs();
         DemoWorld world = new DemoWorld();
+        Narrator story = new Narrator(out, world::isInterrupted);
         OrderLedger shop = new OrderLedger();
         try {
             int exit = tell(story, world, shop);

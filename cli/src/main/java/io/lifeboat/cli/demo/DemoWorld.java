@@ -4,6 +4,7 @@ import io.lifeboat.core.process.ExternalCommand;
 import io.lifeboat.testkit.LoopVolume;
 import io.lifeboat.testkit.PgpKeys;
 import io.lifeboat.testkit.PostgresCluster;
+import io.lifeboat.testkit.Reaper;
 import io.lifeboat.testkit.S3Server;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -21,8 +22,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Everything the demo starts, on embedded parts: a master (on a btrfs loop volume as root, so snapshots are
  * instant; in a plain directory snapshotted by the {@code copy} provider otherwise), a standby, an S3 server, a key
- * pair and the configuration that ties them together. {@link #close} stops and removes all of it, newest first, once;
- * a shutdown hook calls it on Ctrl-C (the test kit's reapers catch a harder death).
+ * pair and the configuration that ties them together. {@link #close} stops and removes all of it, newest first, once.
+ * On Ctrl-C the test kit's reapers do the same from their own shutdown hook (newest first, so the clusters go before
+ * the volume they sit on); this one's hook only says so and silences the story, whose next steps would only fail.
  */
 public final class DemoWorld implements AutoCloseable {
     /** The master's and standby's schema: customers, and the orders the application places. */
@@ -33,7 +35,8 @@ public final class DemoWorld implements AutoCloseable {
             """;
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
-    private final Thread hook = new Thread(this::close, "lifeboat-demo-cleanup");
+    private final Thread hook = new Thread(this::interrupted, "lifeboat-demo-interrupted");
+    private volatile boolean interrupted;
     private boolean closed;
     private Path directory;
     private LoopVolume volume;
@@ -62,8 +65,10 @@ public final class DemoWorld implements AutoCloseable {
             masterVolume = volume.createSubvolume("pg");
         } else {
             directory = Files.createTempDirectory("lifeboat-demo-");
-            Path work = directory;
-            track(() -> delete(work));
+            // Armed before the clusters inside it, so that on Ctrl-C it is reaped after them.
+            Reaper removal = Reaper.arm("demo directory " + directory, List.of(List.of("rm", "-rf",
+                    directory.toString())));
+            track(() -> removal.reap(Duration.ofMinutes(1)));
             masterVolume = Files.createDirectories(directory.resolve("volume"));
         }
         // Both initdb runs at once: most of this step is initdb waiting on the disk.
@@ -133,6 +138,18 @@ public final class DemoWorld implements AutoCloseable {
         return config;
     }
 
+    /** True once Ctrl-C (or a signal) started the JVM's shutdown. */
+    public boolean isInterrupted() {
+        return interrupted;
+    }
+
+    private void interrupted() {
+        interrupted = true;
+        System.out.println();
+        System.out.println("demo: interrupted; stopping and removing everything it started");
+        System.out.flush();
+    }
+
     /** Kills the master's server and removes everything in its data directory, as a lost disk would. */
     public synchronized void destroyMaster() {
         master.kill();
@@ -180,12 +197,10 @@ public final class DemoWorld implements AutoCloseable {
                 System.err.println("demo: cleanup: " + e.getMessage());
             }
         }
-        if (Thread.currentThread() != hook) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // The JVM is already shutting down.
-            }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // The JVM is already shutting down.
         }
     }
 
@@ -193,10 +208,6 @@ public final class DemoWorld implements AutoCloseable {
         Path file = directory.resolve(name);
         Files.writeString(file, content, StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-    }
-
-    private static void delete(Path root) {
-        ExternalCommand.of("rm", "-rf", root.toString()).timeout(Duration.ofMinutes(1)).runAllowingFailure();
     }
 
     private static int freePort() throws IOException {
