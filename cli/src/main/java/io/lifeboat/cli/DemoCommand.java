@@ -99,7 +99,7 @@ final class DemoCommand implements Callable<Integer> {
     private int tell(Narrator story, DemoWorld world, OrderLedger shop) throws Exception {
         story.step("Starting a master and an empty standby (PostgreSQL on 127.0.0.1)…");
         String volume = world.startDatabases();
-        story.say("master  127.0.0.1:" + world.master().port() + ", its data directory on " + volume);
+        story.say("master  127.0.0.1:" + world.master().port() + ", its data directory " + volume);
         story.say("standby 127.0.0.1:" + world.standby().port() + ", its data directory in "
                 + world.standby().dataDirectory() + "; same schema (customers, orders), no rows yet");
 
@@ -132,13 +132,13 @@ final class DemoCommand implements Callable<Integer> {
 
         story.step("Taking a snapshot of the master's volume (lifeboat snapshot take)…");
         if (!lifeboat(story, configFile, "snapshot", "take")) {
-            return ExitCode.ERROR.code();
+            return stopped(story, "snapshot take");
         }
 
         story.step("Archiving the standby: compressed, encrypted to the public key, to S3 and copied to a second"
                 + " (filesystem) target (lifeboat archive run)…");
         if (!lifeboat(story, configFile, "archive", "run")) {
-            return ExitCode.ERROR.code();
+            return stopped(story, "archive run");
         }
 
         story.step("How recoverable are we? (lifeboat status)…");
@@ -168,7 +168,7 @@ final class DemoCommand implements Callable<Integer> {
         story.step("Recovering (lifeboat recover --auto)…");
         Path report = world.directory().resolve("recovery-report.json");
         if (!lifeboat(story, configFile, "recover", "--auto", "--report", report.toString())) {
-            return ExitCode.ERROR.code();
+            return stopped(story, "recover --auto");
         }
         JsonNode recovered = JSON.readTree(report.toFile());
         for (String log : List.of("fenced.log", "switched.log")) {
@@ -180,6 +180,11 @@ final class DemoCommand implements Callable<Integer> {
 
         story.step("The proof: is every order committed before the recovery point in the recovered database?");
         return prove(story, shop, recovered) ? ExitCode.OK.code() : ExitCode.ERROR.code();
+    }
+
+    private static int stopped(Narrator story, String command) {
+        story.finish("the demo stopped: lifeboat " + command + " failed (its error is above)");
+        return ExitCode.ERROR.code();
     }
 
     private boolean prove(Narrator story, OrderLedger shop, JsonNode report) throws SQLException {

@@ -57,7 +57,7 @@ public final class DemoWorld implements AutoCloseable {
         return "root".equals(System.getProperty("user.name"));
     }
 
-    /** Starts the master and the standby and gives both the shop schema; returns what the master sits on. */
+    /** Starts the master and the standby and gives both the shop schema; returns where the master's data directory is. */
     public synchronized String startDatabases() throws IOException {
         if (btrfsPossible()) {
             volume = track(LoopVolume.btrfs(1L << 30));
@@ -85,8 +85,8 @@ public final class DemoWorld implements AutoCloseable {
         }
         master.execute("shop", "INSERT INTO customers SELECT g, 'customer ' || g, 'c' || g || '@example.com'"
                 + " FROM generate_series(1, 1000) g");
-        return volume != null ? "a btrfs subvolume on a 1 GiB loop device (" + volume.device() + ")"
-                : "a plain directory (not root: no loop volume; snapshots use the copy provider)";
+        return volume != null ? "on a btrfs subvolume of a 1 GiB loop device (" + volume.device() + ")"
+                : "in a plain directory (not root: no loop volume; snapshots use the copy provider)";
     }
 
     public synchronized void startS3() {
