@@ -1,194 +1,271 @@
 package io.lifeboat.cli;
 
+import ch.qos.logback.classic.Level;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lifeboat.cli.demo.DemoWorld;
+import io.lifeboat.cli.demo.Narrator;
+import io.lifeboat.cli.demo.OrderLedger;
 import io.lifeboat.core.config.ConfigLoader;
 import io.lifeboat.core.config.LifeboatConfig;
+import io.lifeboat.core.db.Lsn;
 import io.lifeboat.core.db.Pools;
 import io.lifeboat.migrations.CatalogMigrator;
 import io.lifeboat.replicator.BackgroundReplication;
 import io.lifeboat.replicator.Replicator;
-import io.lifeboat.replicator.status.StatusReader;
-import io.lifeboat.testkit.PostgresCluster;
+import io.lifeboat.testkit.PgpKeys;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
+import java.util.Locale;
+import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Start an embedded master and standby, replicate a small shop schema (one table without a",
-            "primary key) under a write load, show sync status, and prove row by row that the standby matches.",
-            "Needs local PostgreSQL binaries; leaves nothing behind. Exit 0 when the standby matches."})
+        description = {"The whole story on embedded parts, narrated: a master (on a btrfs loop volume as root) and a",
+            "standby, an S3 server, a key pair; replication under a write load, a snapshot, an encrypted archive to S3",
+            "and a second target, status; then the master's data directory is destroyed while the application writes,",
+            "and recover --auto brings the database back. The last step proves that every order committed before the",
+            "recovery point is there. Needs local PostgreSQL binaries; leaves nothing behind unless --keep.",
+            "Exit 0 when the proof holds."})
 final class DemoCommand implements Callable<Integer> {
-    private static final String SCHEMA = """
-            create table customers (id int primary key, name text not null, email text, since date);
-            create table orders (id bigint primary key, customer_id int not null, total numeric(12,2),
-                                 items jsonb, placed_at timestamptz default now());
-            create table page_views (customer_id int, path text, seen_at timestamptz default now());
-            """;
-    /** Every table ordered by all its columns, so the comparison does not depend on physical order. */
-    private static final Map<String, String> TABLES = Map.of(
-            "public.customers", "select * from customers order by id",
-            "public.orders", "select * from orders order by id",
-            "public.page_views", "select * from page_views order by customer_id, path, seen_at");
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--seconds", defaultValue = "10", description = "How long the write load runs (default 10).")
-    int seconds;
+    @ParentCommand
+    LifeboatCommand root;
+
+    @Option(names = "--keep", description = "Leave everything running at the end, print how to connect, and wait for"
+            + " Ctrl-C to stop and remove it.")
+    boolean keep;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Path dir = Files.createTempDirectory("lifeboat-demo-");
-        try (PostgresCluster master = PostgresCluster.builder().start();
-             PostgresCluster standby = PostgresCluster.builder().start()) {
-            say(out, "started an embedded master on 127.0.0.1:" + master.port() + " and standby on 127.0.0.1:"
-                    + standby.port() + " (PostgreSQL " + master.majorVersion() + ")");
-            for (PostgresCluster cluster : List.of(master, standby)) {
-                cluster.createDatabase("shop");
-                cluster.execute("shop", SCHEMA);
+        Map<String, Level> levels = root.verbose ? Map.of() : quietLogs();
+        DemoWorld world = new DemoWorld();
+        Narrator story = new Narrator(out, world::isInterrupted);
+        OrderLedger shop = new OrderLedger();
+        try {
+            int exit = tell(story, world, shop);
+            if (keep) {
+                keepRunning(story, world);
             }
-            master.execute("shop", """
-                    insert into customers select g, 'customer ' || g, 'c' || g || '@example.com', date '2020-01-01' + g
-                    from generate_series(1, 2000) g;
-                    insert into orders select g, 1 + g % 2000, g * 0.75, jsonb_build_object('sku', g % 97)
-                    from generate_series(1, 5000) g;
-                    insert into page_views select 1 + g % 2000, '/p/' || g % 50 from generate_series(1, 3000) g;
-                    """);
-            Path config = dir.resolve("lifeboat.yml");
-            Files.writeString(config, """
-                    master: {host: 127.0.0.1, port: %d, database: shop, user: postgres, sslmode: disable}
-                    standby: {host: 127.0.0.1, port: %d, database: shop, user: postgres, sslmode: disable}
-                    replication:
-                      fullcopy_interval: 3s
-                    """.formatted(master.port(), standby.port()));
-            say(out, "config: " + config + " (page_views has no primary key: fullcopy every 3s)");
-            LifeboatConfig lifeboat = ConfigLoader.load(config).config();
-            try (Pools pools = new Pools(lifeboat)) {
-                new CatalogMigrator(pools.standby()).migrate();
-                Replicator replicator = new Replicator(lifeboat.master(), lifeboat.replication(), pools.master(),
-                        pools.standby());
-                BackgroundReplication replication = replicator.startInBackground();
-                try {
-                    long transactions = writeLoad(master, out);
-                    say(out, "write load done: " + transactions + " transactions on the master; waiting for the standby");
-                    boolean equal = awaitEqual(master, standby, replication);
-                    try (Connection m = pools.master().getConnection(); Connection s = pools.standby().getConnection()) {
-                        out.println();
-                        out.print(StatusText.table(StatusReader.read(lifeboat.replication(), m, s),
-                                lifeboat.replication().slot()));
-                        out.println();
-                    }
-                    return compare(master, standby, out, equal) ? ExitCode.OK.code() : ExitCode.ERROR.code();
-                } finally {
-                    replication.close();
-                    if (replication.failure().isPresent()) {
-                        throw new IllegalStateException("replication failed", replication.failure().get());
-                    }
-                }
-            }
+            return exit;
         } finally {
-            try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            shop.stop();
+            world.close();
+            levels.forEach((name, level) -> logger(name).setLevel(level));
         }
     }
 
-    private long writeLoad(PostgresCluster master, PrintWriter out) throws SQLException, InterruptedException {
-        Random random = new Random();
-        AtomicLong orders = new AtomicLong(5000);
-        long transactions = 0;
-        long end = System.nanoTime() + seconds * 1_000_000_000L;
-        long nextReport = System.nanoTime() + 2_000_000_000L;
-        try (Connection c = master.connect("shop"); Statement s = c.createStatement()) {
-            c.setAutoCommit(false);
-            while (System.nanoTime() < end) {
-                int customer = 1 + random.nextInt(2000);
-                s.execute("insert into orders (id, customer_id, total, items) values (" + orders.incrementAndGet()
-                        + ", " + customer + ", " + random.nextInt(100_000) / 100.0 + ", '{\"sku\": " + random.nextInt(97) + "}')");
-                s.execute("update customers set email = 'c" + customer + "+" + random.nextInt(1000)
-                        + "@example.com' where id = " + customer);
-                if (random.nextInt(10) == 0) {
-                    s.execute("delete from orders where id = " + (1 + random.nextInt((int) orders.get())));
+    /**
+     * The story is told by the narration and the commands' own output; the parts' progress logs (initdb, the S3
+     * server's web server, the replicator losing its master on purpose) would drown it. -v shows them all.
+     */
+    private static Map<String, Level> quietLogs() {
+        Map<String, Level> previous = new HashMap<>();
+        Map<String, Level> quiet = Map.of(org.slf4j.Logger.ROOT_LOGGER_NAME, Level.WARN, "io.debezium", Level.OFF,
+                "io.lifeboat.replicator", Level.ERROR);
+        quiet.forEach((name, level) -> {
+            previous.put(name, logger(name).getLevel());
+            logger(name).setLevel(level);
+        });
+        return previous;
+    }
+
+    private static ch.qos.logback.classic.Logger logger(String name) {
+        return (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(name);
+    }
+
+    private int tell(Narrator story, DemoWorld world, OrderLedger shop) throws Exception {
+        story.step("Starting a master and an empty standby (PostgreSQL on 127.0.0.1)…");
+        String volume = world.startDatabases();
+        story.say("master  127.0.0.1:" + world.master().port() + ", its data directory " + volume);
+        story.say("standby 127.0.0.1:" + world.standby().port() + ", its data directory in "
+                + world.standby().dataDirectory() + "; same schema (customers, orders), no rows yet");
+
+        story.step("Starting an embedded S3 server, where the encrypted archives will go…");
+        world.startS3();
+        story.say("S3 at " + world.s3().endpoint() + ", bucket 'backups'");
+
+        story.step("Generating an OpenPGP key pair: the server only ever needs the public key; recovery needs the"
+                + " private one…");
+        PgpKeys keys = world.generateKeys();
+        story.say("key " + keys.fingerprint() + ": backup.pub.asc for the server, backup.key.asc kept for recovery");
+
+        story.step("Writing the configuration that ties it all together…");
+        Path configFile = world.writeConfig();
+        story.say(configFile.toString() + ":");
+        story.show(Files.readString(configFile));
+
+        story.step("Starting replication to the standby while the application places orders on the master…");
+        LifeboatConfig config = ConfigLoader.load(configFile).config();
+        Pools pools = world.track(new Pools(config));
+        new CatalogMigrator(pools.standby()).migrate();
+        BackgroundReplication replication = new Replicator(config.master(), config.replication(), pools.master(),
+                pools.standby()).startInBackground();
+        world.track(replication::close);
+        shop.start(() -> world.master().connect("shop"));
+        shop.awaitMore(200, 60);
+        awaitStandbyHas(world, shop.maxId(), replication);
+        story.say(shop.size() + " orders committed on the master so far; the standby has caught up with order "
+                + shop.maxId() + " and follows as the application keeps writing");
+
+        story.step("Taking a snapshot of the master's volume (lifeboat snapshot take)…");
+        if (!lifeboat(story, configFile, "snapshot", "take")) {
+            return stopped(story, "snapshot take");
+        }
+
+        story.step("Archiving the standby: compressed, encrypted to the public key, to S3 and copied to a second"
+                + " (filesystem) target (lifeboat archive run)…");
+        if (!lifeboat(story, configFile, "archive", "run")) {
+            return stopped(story, "archive run");
+        }
+
+        story.step("How recoverable are we? (lifeboat status)…");
+        shop.awaitMore(100, 60);
+        lifeboat(story, configFile, "status");
+        story.say("(warn: nothing has been verified or validated yet, a job the long-running service does on its own)");
+
+        story.step("Now the master's data directory is destroyed while the application is still writing…");
+        int before = shop.size();
+        world.destroyMaster();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (shop.writing() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        story.say("the master's server was killed and everything in " + world.master().dataDirectory()
+                + " removed (rm -rf)");
+        story.say("the application had committed " + shop.size() + " orders (" + (shop.size() - before)
+                + " during this step); its next write failed: "
+                + (shop.lastError() == null ? "no error" : firstLine(shop.lastError().getMessage())));
+        replication.close();
+        story.say("the replicator, which has nothing left to read from, is stopped");
+
+        story.step("What can we recover from? Every rung of the ladder is probed and checked, nothing is changed"
+                + " (lifeboat recover --auto --dry-run)…");
+        lifeboat(story, configFile, "recover", "--auto", "--dry-run");
+
+        story.step("Recovering (lifeboat recover --auto)…");
+        Path report = world.directory().resolve("recovery-report.json");
+        if (!lifeboat(story, configFile, "recover", "--auto", "--report", report.toString())) {
+            return stopped(story, "recover --auto");
+        }
+        JsonNode recovered = JSON.readTree(report.toFile());
+        for (String log : List.of("fenced.log", "switched.log")) {
+            Path file = world.directory().resolve(log);
+            if (Files.exists(file)) {
+                story.say(log + ": " + Files.readString(file).strip());
+            }
+        }
+
+        story.step("The proof: is every order committed before the recovery point in the recovered database?");
+        return prove(story, shop, recovered) ? ExitCode.OK.code() : ExitCode.ERROR.code();
+    }
+
+    private static int stopped(Narrator story, String command) {
+        story.finish("the demo stopped: lifeboat " + command + " failed (its error is above)");
+        return ExitCode.ERROR.code();
+    }
+
+    private boolean prove(Narrator story, OrderLedger shop, JsonNode report) throws SQLException {
+        JsonNode up = report.get("recovered");
+        Lsn claimed = Lsn.parse(up.get("lsn").asText());
+        String host = up.get("host").asText();
+        int port = up.get("port").asInt();
+        String database = up.get("database").asText();
+        story.say("recovered by rung " + report.at("/chosen/rung").asText() + " at " + host + ":" + port + "/"
+                + database + "; it holds the master's changes up to " + claimed);
+        OrderLedger.Proof proof;
+        try (Connection connection = connect(host, port, database)) {
+            proof = shop.prove(claimed, OrderLedger.ids(connection));
+        }
+        int present = proof.mustHave() - proof.missing().size();
+        story.say(present + " of " + proof.mustHave() + " transactions committed before the recovery point are"
+                + " present; " + proof.lostAfter() + " written after it were lost ("
+                + String.format(Locale.ROOT, "%.1f", proof.lostSeconds()) + " s of writes)");
+        if (!proof.missing().isEmpty() || proof.mustHave() == 0) {
+            story.say("MISSING: " + proof.missing().subList(0, Math.min(20, proof.missing().size())));
+            story.finish("the proof FAILED");
+            return false;
+        }
+        story.finish("the proof holds: nothing committed before the recovery point was lost");
+        return true;
+    }
+
+    /** Runs one real lifeboat command in this JVM and shows what it printed; true when it exits 0 or warns (1). */
+    private boolean lifeboat(Narrator story, Path configFile, String... command) {
+        List<String> args = new ArrayList<>(List.of("-c", configFile.toString()));
+        args.addAll(List.of(command));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args.toArray(String[]::new));
+        story.show(out.toString());
+        story.show(err.toString());
+        if (exit != 0) {
+            story.say("(lifeboat " + String.join(" ", command) + " exited " + exit + ")");
+        }
+        return exit <= 1;
+    }
+
+    private void keepRunning(Narrator story, DemoWorld world) throws InterruptedException {
+        story.say("");
+        story.say("Everything is still running (--keep). The recovered database:");
+        story.say("  psql -h 127.0.0.1 -p " + world.standby().port() + " -U postgres shop");
+        story.say("the S3 server: " + world.s3().endpoint() + " (bucket backups, access key " + world.s3().accessKey()
+                + ")");
+        story.say("the configuration: lifeboat -c " + world.config() + " status");
+        story.say("Press Ctrl-C to stop and remove everything.");
+        Thread.sleep(Long.MAX_VALUE);
+    }
+
+    private static void awaitStandbyHas(DemoWorld world, long id, BackgroundReplication replication)
+            throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        try (Connection standby = world.standby().connect("shop"); Statement statement = standby.createStatement()) {
+            while (System.nanoTime() < deadline) {
+                try (ResultSet row = statement.executeQuery("SELECT coalesce(max(id), 0) FROM orders")) {
+                    row.next();
+                    if (row.getLong(1) >= id) {
+                        return;
+                    }
                 }
-                s.execute("insert into page_views (customer_id, path) values (" + customer + ", '/p/" + random.nextInt(50) + "')");
-                c.commit();
-                transactions++;
-                if (System.nanoTime() > nextReport) {
-                    say(out, "writing: " + transactions + " transactions so far");
-                    nextReport += 2_000_000_000L;
+                if (replication.failure().isPresent()) {
+                    throw new IllegalStateException("replication failed: " + replication.failure().get().getMessage(),
+                            replication.failure().get());
                 }
-                Thread.sleep(1);
+                Thread.sleep(100);
             }
         }
-        return transactions;
+        throw new IllegalStateException("the standby did not receive order " + id + " within 120 s");
     }
 
-    private boolean awaitEqual(PostgresCluster master, PostgresCluster standby, BackgroundReplication replication)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (System.nanoTime() < deadline && replication.failure().isEmpty()) {
-            if (TABLES.values().stream().allMatch(q -> rows(master, q).equals(rows(standby, q)))) {
-                return true;
-            }
-            Thread.sleep(250);
-        }
-        return false;
+    private static Connection connect(String host, int port, String database) throws SQLException {
+        Properties properties = new Properties();
+        properties.setProperty("user", "postgres");
+        return DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/" + database, properties);
     }
 
-    private boolean compare(PostgresCluster master, PostgresCluster standby, PrintWriter out, boolean equal) {
-        long total = 0;
-        boolean all = true;
-        for (String table : new java.util.TreeSet<>(TABLES.keySet())) {
-            List<String> m = rows(master, TABLES.get(table));
-            List<String> s = rows(standby, TABLES.get(table));
-            int differing = 0;
-            for (int i = 0; i < Math.max(m.size(), s.size()); i++) {
-                if (i >= m.size() || i >= s.size() || !m.get(i).equals(s.get(i))) {
-                    differing++;
-                }
-            }
-            total += m.size();
-            all &= differing == 0;
-            out.println(differing == 0 ? table + ": identical (" + m.size() + " rows compared row by row)"
-                    : table + ": DIFFERENT: " + differing + " of " + m.size() + " rows differ");
-        }
-        say(out, all && equal ? "the standby matches the master row by row (" + total + " rows)"
-                : "the standby does NOT match the master");
-        return all;
-    }
-
-    private static List<String> rows(PostgresCluster cluster, String sql) {
-        try (Connection c = cluster.connect("shop"); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
-            List<String> rows = new java.util.ArrayList<>();
-            int width = r.getMetaData().getColumnCount();
-            while (r.next()) {
-                StringBuilder row = new StringBuilder();
-                for (int i = 1; i <= width; i++) {
-                    row.append(r.getString(i)).append('\u001f');
-                }
-                rows.add(row.toString());
-            }
-            return rows;
-        } catch (SQLException e) {
-            return List.of("error: " + e.getMessage());
-        }
-    }
-
-    private static void say(PrintWriter out, String line) {
-        out.println("demo: " + line);
-        out.flush();
+    private static String firstLine(String text) {
+        return text == null ? "" : text.lines().findFirst().orElse("");
     }
 }
