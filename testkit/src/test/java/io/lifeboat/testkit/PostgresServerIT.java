@@ -98,6 +98,26 @@ class PostgresServerIT {
     }
 
     @Test
+    void aDirectoryTheServersUserCannotEnter_isNotAStartFailure() throws Exception {
+        try (LocalPostgresCluster cluster = (LocalPostgresCluster) PostgresCluster.builder().create()) {
+            // Root's private directory: the postgres OS user cannot pass through it to the copy inside.
+            Path closed = Files.createTempDirectory("lifeboat-closed-");
+            try {
+                Files.setPosixFilePermissions(closed, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+                Path copy = closed.resolve("copy");
+                ExternalCommand.of("cp", "-a", cluster.dataDirectory().toString(), copy.toString()).timeout(LIMIT).run();
+                PostgresServer server = PostgresServer.at(copy);
+                assertThatThrownBy(() -> server.start(Map.of("listen_addresses", ""), LIMIT))
+                        .isNotInstanceOf(ServerStartException.class)
+                        .hasMessage("the OS user " + server.osUser() + " cannot enter " + copy
+                                + " (a parent directory's owner or mode keeps it out)");
+            } finally {
+                ExternalCommand.of("rm", "-rf", closed.toString()).timeout(LIMIT).run();
+            }
+        }
+    }
+
+    @Test
     void notADataDirectory_isOneLine() throws Exception {
         Path empty = Files.createTempDirectory("lifeboat-not-pg-");
         try {

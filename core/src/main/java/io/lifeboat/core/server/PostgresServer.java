@@ -151,6 +151,7 @@ public final class PostgresServer {
      * @throws ServerStartException with the server's own reason (its log's last FATAL or PANIC line)
      */
     public void start(Map<String, String> settings, Duration limit) {
+        requireReachable();
         long begin = System.nanoTime();
         long logOffset = logSize();
         List<String> argv = new ArrayList<>(List.of(program("pg_ctl"), "-D", dataDirectory.toString(), "-l",
@@ -362,6 +363,20 @@ public final class PostgresServer {
                     .append(setting.getValue().replace("'", "'\"'\"'")).append('\'');
         }
         return options.toString();
+    }
+
+    /**
+     * A directory the server's OS user cannot enter (a parent directory closed to it) is not a server that fails to
+     * start: it says nothing about the data, so it is not a {@link ServerStartException}.
+     */
+    private void requireReachable() {
+        String directory = dataDirectory.toString();
+        if (command("test", "-r", directory, "-a", "-w", directory, "-a", "-x", directory).runAllowingFailure()
+                .exitCode() != 0) {
+            throw new LifeboatException("the OS user " + osUser + " cannot enter " + dataDirectory
+                    + " (a parent directory's owner or mode keeps it out)", "give " + osUser
+                    + " search (x) permission on every directory above it, or use a directory it can reach", null);
+        }
     }
 
     private ExternalCommand command(String... argv) {
