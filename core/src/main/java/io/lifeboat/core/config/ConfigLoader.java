@@ -20,8 +20,6 @@ import org.yaml.snakeyaml.nodes.Node;
 
 /** Reads and validates {@code lifeboat.yml}, reporting every problem at once. */
 public final class ConfigLoader {
-    /** Blocks whose settings arrive with later features; present so they are known names, not typos. */
-    private static final List<String> RESERVED_BLOCKS = List.of("service");
     /** ${VAR} (or ${VAR:-default}) not inside quotes: preceded by the start, a space, a colon, a comma or a bracket. */
     private static final Pattern UNQUOTED_VARIABLE = Pattern.compile("(?:^|[\\s:,\\[{])(\\$\\{[^}]*})");
 
@@ -48,12 +46,12 @@ public final class ConfigLoader {
         ReplicationConfig replication = ReplicationConfig.read(top.section("replication"));
         ConfigSection archiveSection = top.section("archive");
         ArchiveConfig archive = ArchiveConfig.read(archiveSection);
+        ConfigSection serviceSection = top.section("service");
+        ServiceConfig service = ServiceConfig.read(serviceSection, archiveSection);
         archiveSection.rejectUnknownKeys();
+        serviceSection.rejectUnknownKeys();
         Optional<SnapshotsConfig> snapshots = SnapshotsConfig.read(top.section("snapshots"));
         RecoveryConfig recovery = RecoveryConfig.read(top.section("recovery"), masterData);
-        for (String block : RESERVED_BLOCKS) {
-            top.section(block).rejectUnknownKeys();
-        }
         top.rejectUnknownKeys();
         if (master.isPresent() && standby.isPresent() && sameDatabase(master.get(), standby.get())) {
             reader.error(top.lineOf("standby"), "standby",
@@ -63,7 +61,7 @@ public final class ConfigLoader {
             throw new ConfigException(reader.problems());
         }
         return new LoadedConfig(new LifeboatConfig(file, master.get(), standby.get(), replication, archive, snapshots,
-                recovery), reader.problems());
+                recovery, service), reader.problems());
     }
 
     private static Optional<ConnectionConfig> requiredConnection(ConfigSection top, String key, ConfigSection section) {
