@@ -16,7 +16,7 @@ import picocli.CommandLine.ScopeType;
 
 @Command(name = "lifeboat", mixinStandardHelpOptions = true, versionProvider = VersionText.class,
         description = "Keeps a PostgreSQL database recoverable: replicate, snapshot, archive, recover.",
-        subcommands = {DemoCommand.class, SyncCommand.class, SnapshotCommand.class, ArchiveCommand.class, RecoverCommand.class, ConfigCommand.class, CatalogCommand.class, VersionCommand.class},
+        subcommands = {DemoCommand.class, RunCommand.class, SyncCommand.class, SnapshotCommand.class, ArchiveCommand.class, RecoverCommand.class, ConfigCommand.class, CatalogCommand.class, VersionCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 warning, 2 error or bad input."})
 final class LifeboatCommand extends CommandGroup {
     static final Path DEFAULT_CONFIG = Path.of("lifeboat.yml");
@@ -47,6 +47,13 @@ final class LifeboatCommand extends CommandGroup {
                 ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(quieted)).setLevel(null);
             }
         }
+    }
+
+    @Option(names = "--log-format", paramLabel = "FORMAT", scope = ScopeType.INHERIT,
+            description = "Log lines as text (default) or json: one object per line with timestamp, level, job,"
+                    + " message and fields.")
+    void logFormat(LogFormat format) {
+        format.apply();
     }
 
     /** Loads the config the command line points at; warnings go to stderr here, errors are thrown. */
