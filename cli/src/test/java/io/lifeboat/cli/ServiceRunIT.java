@@ -137,7 +137,7 @@ class ServiceRunIT {
                           provider: btrfs
                           volume: %s
                           directory: %s
-                          schedule: 5s,1m/1h
+                          schedule: 15s,1m/1h
                           verify: true
                         """.formatted(volume.mountPoint().resolve("pg"), volume.mountPoint().resolve("snapshots"))
                         : ""));
@@ -159,10 +159,10 @@ class ServiceRunIT {
             service.lock();
             service.start();
 
-            awaitTrue("two failed archive attempts", Duration.ofSeconds(60),
+            awaitTrue("two failed archive attempts", Duration.ofSeconds(120),
                     () -> count("kind = 'archive' AND state = 'failed'") >= 2);
             long id = insertRow();
-            awaitTrue("the row written while S3 fails to reach the standby", Duration.ofSeconds(30),
+            awaitTrue("the row written while S3 fails to reach the standby", Duration.ofSeconds(60),
                     () -> count(standby, "SELECT count(*) FROM ledger WHERE id = " + id) == 1);
             assertThat(value(standby, "SELECT detail->>'error' FROM lifeboat.job WHERE kind = 'archive'"
                     + " AND state = 'failed' ORDER BY id LIMIT 1")).contains("s3:primary");
@@ -177,7 +177,7 @@ class ServiceRunIT {
                             + " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM lifeboat.service_instance") + ")");
 
             proxy.heal();
-            awaitTrue("every job to succeed once", Duration.ofSeconds(90), () -> succeeded("archive")
+            awaitTrue("every job to succeed once", Duration.ofSeconds(180), () -> succeeded("archive")
                     && succeeded("copy") && count("kind = 'prune' AND state = 'succeeded' AND detail->>'of' = 'backups'") > 0
                     && succeeded("snapshot")
                     && count("kind = 'prune' AND state = 'succeeded' AND detail->>'of' = 'snapshots'") > 0
@@ -208,14 +208,14 @@ class ServiceRunIT {
     @Order(2)
     void sigtermMidArchive_leavesNoManifest_thenKillAndRestart_loseAndDoubleNothing() throws Exception {
         // archive.bandwidth makes the first run's upload take seconds, so the stop comes in the middle of it.
-        Path slow = config("slow", "later", false, "\n  bandwidth: 256KiB/s");
+        Path slow = config("slow", "later", false, "\n  bandwidth: 128KiB/s");
         Path file = config("child", "later", false);
         long archivesBefore = count("kind = 'archive'");
         ChildCommand first = child("first.log", "-c", slow.toString(), "run");
-        awaitTrue("a chunk of the archive on S3", Duration.ofSeconds(60), () -> count("kind = 'archive'") > archivesBefore
+        awaitTrue("a chunk of the archive on S3", Duration.ofSeconds(120), () -> count("kind = 'archive'") > archivesBefore
                 && !s3.client().listObjectsV2(b -> b.bucket("later")).contents().isEmpty());
         first.signal("TERM");
-        assertThat(first.exitCode(Duration.ofSeconds(30))).as(first.output()).isZero();
+        assertThat(first.exitCode(Duration.ofSeconds(40))).as(first.output()).isZero();
         assertThat(s3.client().listObjectsV2(b -> b.bucket("later")).contents())
                 .noneMatch(o -> o.key().endsWith("manifest.json"));
         assertThat(value(standby, "SELECT state || ': ' || (detail->>'error') FROM lifeboat.job WHERE kind = 'archive'"
@@ -224,7 +224,7 @@ class ServiceRunIT {
 
         // The next run archives tonight's backup after all, logging JSON lines.
         ChildCommand second = child("second-run.log", "--log-format", "json", "-c", file.toString(), "run");
-        awaitTrue("the next run's archive to succeed", Duration.ofSeconds(60),
+        awaitTrue("the next run's archive to succeed", Duration.ofSeconds(120),
                 () -> count("kind = 'archive' AND state = 'succeeded' AND detail->'targets' ? 'fs:offsite'"
                         + " AND id > (SELECT max(id) FROM lifeboat.job WHERE kind = 'archive' AND state = 'failed')") == 1);
         assertThat(s3.client().listObjectsV2(b -> b.bucket("later")).contents())
@@ -247,10 +247,10 @@ class ServiceRunIT {
             Thread.sleep(1500);
             writing.set(false);
             writer.join(10_000);
-            awaitTrue("the standby to equal the master", Duration.ofSeconds(60),
+            awaitTrue("the standby to equal the master", Duration.ofSeconds(120),
                     () -> value(standby, ROWS_MD5).equals(value(master, ROWS_MD5)));
             third.signal("TERM");
-            assertThat(third.exitCode(Duration.ofSeconds(30))).as(third.output()).isZero();
+            assertThat(third.exitCode(Duration.ofSeconds(40))).as(third.output()).isZero();
             assertThat(third.output()).doesNotContain(MASTER_PASSWORD).doesNotContain(s3.secretKey());
         } finally {
             writing.set(false);
