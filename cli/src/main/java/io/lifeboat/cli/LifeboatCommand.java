@@ -16,7 +16,7 @@ import picocli.CommandLine.ScopeType;
 
 @Command(name = "lifeboat", mixinStandardHelpOptions = true, versionProvider = VersionText.class,
         description = "Keeps a PostgreSQL database recoverable: replicate, snapshot, archive, recover.",
-        subcommands = {DemoCommand.class, RunCommand.class, SyncCommand.class, SnapshotCommand.class, ArchiveCommand.class, RecoverCommand.class, ConfigCommand.class, CatalogCommand.class, VersionCommand.class},
+        subcommands = {DemoCommand.class, SyncCommand.class, SnapshotCommand.class, ArchiveCommand.class, RecoverCommand.class, RunCommand.class, ConfigCommand.class, CatalogCommand.class, VersionCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 warning, 2 error or bad input."})
 final class LifeboatCommand extends CommandGroup {
     static final Path DEFAULT_CONFIG = Path.of("lifeboat.yml");

@@ -14,11 +14,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"The long-running service, in the foreground until SIGINT or SIGTERM: replication (as sync run),",
-            "snapshots on snapshots.schedule with verification and pruning, the nightly archive in archive.window",
-            "(local time of service.timezone) then offsite copy and archive retention, a nightly sync validate",
-            "(repairing only with service.repair: true) and a daily recover --auto --dry-run. Every job run is a row",
-            "in the catalog's lifeboat.job; a failed one is tried again with backoff and never stops the others.",
+        description = {"The service: replication, snapshots, the nightly archive, validation and a daily recovery dry-run.",
+            "Runs in the foreground until SIGINT or SIGTERM: replication (as sync run), snapshots on",
+            "snapshots.schedule with verification and pruning, the nightly archive in archive.window (local time of",
+            "service.timezone) then offsite copy and archive retention, a nightly sync validate (repairing only with",
+            "service.repair: true) and a daily recover --auto --dry-run. Every job run is a row in the catalog's",
+            "lifeboat.job; a failed one is tried again with backoff and never stops the others.",
             "One run per catalog: a second refuses, naming the host and pid of the first.",
             "Exit 0 after a clean stop (within 30 s: position saved, no half-written backup that looks complete)."})
 final class RunCommand implements Callable<Integer> {
