@@ -53,13 +53,21 @@ final class LifeboatCommand extends CommandGroup {
             description = "Log lines as text (default) or json: one object per line with timestamp, level, job,"
                     + " message and fields.")
     void logFormat(LogFormat format) {
+        logFormat = format;
         format.apply();
     }
+
+    private LogFormat logFormat = LogFormat.TEXT;
 
     /** Loads the config the command line points at; warnings go to stderr here, errors are thrown. */
     LoadedConfig loadConfig() {
         LoadedConfig loaded = ConfigLoader.load(configPath(System.getenv()), System.getenv());
-        loaded.warnings().stream().map(ConfigProblem::toString).forEach(spec.commandLine().getErr()::println);
+        if (logFormat == LogFormat.JSON) {
+            // With JSON logs every line on stderr is JSON, the config's warnings too.
+            loaded.warnings().forEach(problem -> LoggerFactory.getLogger(LifeboatCommand.class).warn("{}", problem));
+        } else {
+            loaded.warnings().stream().map(ConfigProblem::toString).forEach(spec.commandLine().getErr()::println);
+        }
         return loaded;
     }
 
