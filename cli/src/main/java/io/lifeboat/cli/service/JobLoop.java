@@ -89,7 +89,7 @@ final class JobLoop {
 
     private void loop() {
         MDC.put("job", job.name());
-        Optional<Instant> last = job.lastDone().get();
+        Optional<Instant> last = lastDone();
         try {
             while (!stopping()) {
                 Instant due = job.schedule().next(clock.instant(), last);
@@ -112,6 +112,16 @@ final class JobLoop {
             // Stopping: the loop ends here.
         } finally {
             MDC.remove("job");
+        }
+    }
+
+    /** When the job last did its work; not knowing (an unreadable store or catalog) counts as never. */
+    private Optional<Instant> lastDone() {
+        try {
+            return job.lastDone().get();
+        } catch (RuntimeException e) {
+            log.warn("{}: cannot tell when it last ran ({}); counting it as not run", job.name(), reason(e));
+            return Optional.empty();
         }
     }
 
