@@ -16,12 +16,12 @@ import org.slf4j.LoggerFactory;
  * Records verifications in the standby's catalog. The catalog is a cache of what the snapshot store says, so an
  * unreachable standby costs a warning, not the verification.
  */
-final class CatalogVerificationLog implements VerificationLog {
+public final class CatalogVerificationLog implements VerificationLog {
     private static final Logger LOG = LoggerFactory.getLogger(CatalogVerificationLog.class);
 
     private final DataSource standby;
 
-    CatalogVerificationLog(DataSource standby) {
+    public CatalogVerificationLog(DataSource standby) {
         this.standby = standby;
     }
 

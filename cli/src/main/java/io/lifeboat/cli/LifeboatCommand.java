@@ -16,7 +16,7 @@ import picocli.CommandLine.ScopeType;
 
 @Command(name = "lifeboat", mixinStandardHelpOptions = true, versionProvider = VersionText.class,
         description = "Keeps a PostgreSQL database recoverable: replicate, snapshot, archive, recover.",
-        subcommands = {DemoCommand.class, StatusCommand.class, SyncCommand.class, SnapshotCommand.class, ArchiveCommand.class, RecoverCommand.class, ConfigCommand.class, CatalogCommand.class, VersionCommand.class},
+        subcommands = {DemoCommand.class, StatusCommand.class, SyncCommand.class, SnapshotCommand.class, ArchiveCommand.class, RecoverCommand.class, RunCommand.class, ConfigCommand.class, CatalogCommand.class, VersionCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 warning, 2 error or bad input (status: 2 critical, 3 unknown)."})
 final class LifeboatCommand extends CommandGroup {
     static final Path DEFAULT_CONFIG = Path.of("lifeboat.yml");
@@ -49,10 +49,25 @@ final class LifeboatCommand extends CommandGroup {
         }
     }
 
+    @Option(names = "--log-format", paramLabel = "FORMAT", scope = ScopeType.INHERIT,
+            description = "Log lines as text (default) or json: one object per line with timestamp, level, job,"
+                    + " message and fields.")
+    void logFormat(LogFormat format) {
+        logFormat = format;
+        format.apply();
+    }
+
+    private LogFormat logFormat = LogFormat.TEXT;
+
     /** Loads the config the command line points at; warnings go to stderr here, errors are thrown. */
     LoadedConfig loadConfig() {
         LoadedConfig loaded = ConfigLoader.load(configPath(System.getenv()), System.getenv());
-        loaded.warnings().stream().map(ConfigProblem::toString).forEach(spec.commandLine().getErr()::println);
+        if (logFormat == LogFormat.JSON) {
+            // With JSON logs every line on stderr is JSON, the config's warnings too.
+            loaded.warnings().forEach(problem -> LoggerFactory.getLogger(LifeboatCommand.class).warn("{}", problem));
+        } else {
+            loaded.warnings().stream().map(ConfigProblem::toString).forEach(spec.commandLine().getErr()::println);
+        }
         return loaded;
     }
 

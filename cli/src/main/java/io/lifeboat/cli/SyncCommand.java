@@ -100,7 +100,7 @@ final class SyncCommand extends CommandGroup {
      * Before anything changes anywhere: another client on the slot, or a privilege missing, is one line each. A master
      * that is not reachable yet (restarting while this starts) is waited for, as replication waits for it later.
      */
-    private static void checkMaster(Pools pools, LifeboatConfig config, StopSignal signal)
+    static void checkMaster(Pools pools, LifeboatConfig config, StopSignal signal)
             throws SQLException, InterruptedException {
         Duration backoff = FIRST_BACKOFF;
         while (true) {

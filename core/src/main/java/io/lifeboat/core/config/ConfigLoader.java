@@ -50,13 +50,14 @@ public final class ConfigLoader {
         ReplicationConfig replication = ReplicationConfig.read(top.section("replication"));
         ConfigSection archiveSection = top.section("archive");
         ArchiveConfig archive = ArchiveConfig.read(archiveSection);
+        ConfigSection serviceSection = top.section("service");
+        ServiceConfig service = ServiceConfig.read(serviceSection, archiveSection);
         archiveSection.rejectUnknownKeys();
         Optional<SnapshotsConfig> snapshots = SnapshotsConfig.read(top.section("snapshots"));
         RecoveryConfig recovery = RecoveryConfig.read(top.section("recovery"), masterData);
         // One section object for the whole service block, so every record reading its keys marks them as known.
-        ConfigSection service = top.section("service");
-        MonitorConfig monitor = MonitorConfig.read(service, snapshots);
-        service.rejectUnknownKeys();
+        MonitorConfig monitor = MonitorConfig.read(serviceSection, snapshots);
+        serviceSection.rejectUnknownKeys();
         top.rejectUnknownKeys();
         if (master.isPresent() && standby.isPresent() && sameDatabase(master.get(), standby.get())) {
             reader.error(top.lineOf("standby"), "standby",
@@ -66,7 +67,7 @@ public final class ConfigLoader {
             throw new ConfigException(reader.problems());
         }
         return new LoadedConfig(new LifeboatConfig(file, master.get(), standby.get(), replication, archive, snapshots,
-                recovery, monitor), reader.problems());
+                recovery, service, monitor), reader.problems());
     }
 
     private static Optional<ConnectionConfig> requiredConnection(ConfigSection top, String key, ConfigSection section) {

@@ -17,10 +17,12 @@ public final class ConfigWriter {
         root.put("master", master);
         root.put("standby", connection(config.standby()));
         root.put("replication", replication(config.replication()));
-        root.put("archive", archive(config.archive()));
+        root.put("archive", archive(config.archive(), config));
         config.snapshots().ifPresent(snapshots -> root.put("snapshots", snapshots(snapshots)));
         root.put("recovery", recovery(config.recovery()));
-        root.put("service", service(config.monitor()));
+        Map<String, Object> service = service(config.service());
+        service.putAll(service(config.monitor()));
+        root.put("service", service);
 
         DumperOptions options = new DumperOptions();
         options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
@@ -30,7 +32,14 @@ public final class ConfigWriter {
         return new Yaml(options).dump(root);
     }
 
-    private static Map<String, Object> archive(ArchiveConfig a) {
+    private static Map<String, Object> service(ServiceConfig s) {
+        Map<String, Object> block = new LinkedHashMap<>();
+        block.put("timezone", s.timezone().getId());
+        block.put("repair", s.repair());
+        return block;
+    }
+
+    private static Map<String, Object> archive(ArchiveConfig a, LifeboatConfig config) {
         Map<String, Object> block = new LinkedHashMap<>();
         block.put("chunk_size", a.chunkSize().toString());
         block.put("compression", a.compressionLevel().isPresent() ? "zstd" : "none");
@@ -41,6 +50,7 @@ public final class ConfigWriter {
         a.bandwidth().ifPresent(rate -> block.put("bandwidth", rate + "/s"));
         block.put("retention", a.retention().toString());
         block.put("work_directory", a.workDirectory().toString());
+        block.put("window", config.service().archiveWindow().toString());
         block.put("targets", a.targets().stream().map(ConfigWriter::target).toList());
         return block;
     }

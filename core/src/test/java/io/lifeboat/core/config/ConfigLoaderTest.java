@@ -128,6 +128,44 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void serviceKeys_readWithTheirDefaults() throws IOException {
+        passwordFile("x");
+        ServiceConfig defaults = ConfigLoader.load(write("plain.yml", GOOD), Map.of("STANDBY_PW", "x")).config()
+                .service();
+        assertThat(defaults).isEqualTo(new ServiceConfig(java.time.ZoneId.systemDefault(), false,
+                ArchiveWindow.DEFAULT));
+        Path file = write("lifeboat.yml", GOOD + "  window: 22:30-4:00\nservice:\n  timezone: Europe/Berlin\n"
+                + "  repair: yes\n");
+        ServiceConfig set = ConfigLoader.load(file, Map.of("STANDBY_PW", "x")).config().service();
+        assertThat(set.timezone()).isEqualTo(java.time.ZoneId.of("Europe/Berlin"));
+        assertThat(set.repair()).isTrue();
+        assertThat(set.archiveWindow()).hasToString("22:30-04:00");
+        assertThat(ConfigWriter.write(ConfigLoader.load(file, Map.of("STANDBY_PW", "x")).config()))
+                .contains("  window: 22:30-04:00\n").contains("service:\n  timezone: Europe/Berlin\n  repair: true\n");
+    }
+
+    @Test
+    void badServiceKeys_oneLineEachWithFileLineAndKey() throws IOException {
+        passwordFile("x");
+        Path file = write("lifeboat.yml", GOOD + "  window: 1am-5am\nservice:\n  timezone: Mars/Olympus\n"
+                + "  repair: maybe\n  cron: x\n");
+        assertThat(errorsOf(file, Map.of("STANDBY_PW", "x"))).containsExactly(
+                "lifeboat.yml:16: archive.window: '1am-5am' is not a window (write it like 01:00-05:00, in the local"
+                        + " time of service.timezone)",
+                "lifeboat.yml:18: service.timezone: 'Mars/Olympus' is not a time zone (write a name like"
+                        + " Europe/Berlin, or UTC)",
+                "lifeboat.yml:19: service.repair: 'maybe' is not true or false",
+                "lifeboat.yml:20: service.cron: unknown key");
+        Path empty = write("empty.yml", GOOD + "  window: 03:00-3:00\n");
+        assertThat(errorsOf(empty, Map.of("STANDBY_PW", "x"))).containsExactly(
+                "lifeboat.yml:16: archive.window: '03:00-3:00' is empty: it starts where it ends".replace(
+                        "lifeboat.yml", "empty.yml"));
+        Path hour = write("hour.yml", GOOD + "  window: 25:00-03:00\n");
+        assertThat(errorsOf(hour, Map.of("STANDBY_PW", "x"))).containsExactly(
+                "hour.yml:16: archive.window: '25:00-03:00': 25:00 is not a time of day (00:00 to 23:59)");
+    }
+
+    @Test
     void recoveryBlock_readsEveryKeyWithItsDefaults() throws IOException {
         passwordFile("x");
         LoadedConfig plain = ConfigLoader.load(write("plain.yml", GOOD), Map.of("STANDBY_PW", "x"));
