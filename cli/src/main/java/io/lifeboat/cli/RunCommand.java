@@ -2,6 +2,7 @@ package io.lifeboat.cli;
 
 import io.lifeboat.cli.service.Service;
 import io.lifeboat.cli.service.ServiceTiming;
+import io.lifeboat.cli.status.Monitor;
 import io.lifeboat.core.config.LifeboatConfig;
 import io.lifeboat.core.db.Pools;
 import io.lifeboat.core.error.LifeboatException;
@@ -37,7 +38,8 @@ final class RunCommand implements Callable<Integer> {
         try (StopSignal signal = StopSignal.install(() -> Optional.ofNullable(running.get())
                 .ifPresent(Service::requestStop), STOP_GRACE);
              Pools pools = new Pools(config);
-             Service service = new Service(config, pools, ServiceTiming.defaults(), List.of())) {
+             Service service = new Service(config, pools, ServiceTiming.defaults(), List.of(
+                     () -> Monitor.start(config, pools, Monitor.INTERVAL, config.service().timezone())))) {
             running.set(service);
             service.lock();
             SyncCommand.checkMaster(pools, config, signal);

@@ -67,9 +67,9 @@ public final class Monitor implements AutoCloseable {
         });
     }
 
-    /** Starts the monitor on the service's pools (it uses the standby's); the nightly report in the system zone. */
+    /** Starts the monitor on the service's pools (it uses the standby's); the nightly report in service.timezone. */
     public static Monitor start(LifeboatConfig config, Pools pools) {
-        return start(config, pools, INTERVAL, ZoneId.systemDefault());
+        return start(config, pools, INTERVAL, config.service().timezone());
     }
 
     /** @param zone the time zone of {@code service.notify.report_at} */
