@@ -17,7 +17,8 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "lifeboat", mixinStandardHelpOptions = true, versionProvider = VersionText.class,
         description = "Keeps a PostgreSQL database recoverable: replicate, snapshot, archive, recover.",
         subcommands = {DemoCommand.class, StatusCommand.class, SyncCommand.class, SnapshotCommand.class, ArchiveCommand.class, RecoverCommand.class, RunCommand.class, ConfigCommand.class, CatalogCommand.class, VersionCommand.class},
-        footer = {"", "Exit codes: 0 ok, 1 warning, 2 error or bad input (status: 2 critical, 3 unknown)."})
+        footer = {"", "Exit codes: 0 ok, 1 warning, 2 error or bad input; status: 2 critical, 3 unknown; archive verify:"
+                + " 3 a target did not answer."})
 final class LifeboatCommand extends CommandGroup {
     static final Path DEFAULT_CONFIG = Path.of("lifeboat.yml");
     static final Path SYSTEM_CONFIG = Path.of("/etc/lifeboat/lifeboat.yml");

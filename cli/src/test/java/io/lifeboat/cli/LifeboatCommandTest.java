@@ -58,9 +58,10 @@ class LifeboatCommandTest {
                     .matches(".*[.!?]"));
         }
         String top = Main.commandLine().getUsageMessage(picocli.CommandLine.Help.Ansi.OFF).replaceAll("\\s+", " ");
-        assertThat(top).contains("demo Start an embedded master and standby, replicate a small shop schema (one table"
-                + " without a primary key) under a write load, show sync status, and prove row by row that the standby"
-                + " matches. sync ");
+        assertThat(top).contains("demo The whole story on embedded parts, narrated: a master (on a btrfs loop volume as"
+                + " root) and a standby, an S3 server, a key pair; replication under a write load, a snapshot, an"
+                + " encrypted archive to S3 and a second target, status; then the master's data directory is destroyed"
+                + " while the application writes, and recover --auto brings the database back. status ");
     }
 
     @Test
@@ -123,13 +124,14 @@ class LifeboatCommandTest {
         for (String[] args : new String[][] {{"--help"}, {"config", "--help"}, {"config", "check", "--help"},
             {"catalog", "--help"}, {"sync", "--help"}, {"sync", "run", "--help"}, {"sync", "validate", "--help"}, {"sync", "resync", "--help"},
             {"sync", "status", "--help"}, {"sync", "fullcopy", "--help"}, {"sync", "sequences", "--help"}, {"demo", "--help"}, {"catalog", "migrate", "--help"}, {"catalog", "status", "--help"},
-            {"version", "--help"}}) {
+            {"version", "--help"}, {"status", "--help"}, {"run", "--help"}, {"recover", "--help"}}) {
             CommandRun run = CommandRun.of(args);
             assertThat(run.exitCode()).as(String.join(" ", args)).isZero();
             assertThat(run.out()).as(String.join(" ", args)).startsWith("Usage: lifeboat");
         }
-        assertThat(CommandRun.of("--help").out()).contains("config", "catalog", "version",
-                "Exit codes: 0 ok, 1 warning, 2 error or bad input.");
+        assertThat(CommandRun.of("--help").out().replaceAll("\\s+", " ")).contains("config", "catalog", "version",
+                "status", "run", "Exit codes: 0 ok, 1 warning, 2 error or bad input; status: 2 critical, 3 unknown;"
+                        + " archive verify: 3 a target did not answer.");
     }
 
     @Test
