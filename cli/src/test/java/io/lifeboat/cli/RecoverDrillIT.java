@@ -170,7 +170,7 @@ class RecoverDrillIT {
 
         JsonNode dryRun = dryRun(config);
         assertThat(before).as("a dry-run changes no source").isEqualTo(sourcesChecksum());
-        assertThat(dryRun.at("/chosen/rung").asText()).isEqualTo("restart-master");
+        assertThat(dryRun.at("/chosen/rung").asText()).as(dryRun.toString()).isEqualTo("restart-master");
         assertThat(state(dryRun, "restart-master")).isEqualTo("ok");
         assertThat(state(dryRun, "promote-standby")).isEqualTo("ok");
         assertThat(state(dryRun, "latest-snapshot")).isEqualTo("ok");

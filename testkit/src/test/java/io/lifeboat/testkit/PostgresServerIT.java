@@ -118,6 +118,23 @@ class PostgresServerIT {
     }
 
     @Test
+    void aStalePidFileWhosePidIsNowAnotherProcess_isNotARunningServer() throws Exception {
+        try (LocalPostgresCluster cluster = (LocalPostgresCluster) PostgresCluster.builder().create()) {
+            // After a crash the pid in postmaster.pid can belong to any process of the same user: pg_ctl says running.
+            Process other = new ProcessBuilder("setpriv", "--reuid=postgres", "--regid=postgres", "--clear-groups",
+                    "sleep", "60").start();
+            Path pidFile = cluster.dataDirectory().resolve("postmaster.pid");
+            try {
+                Files.writeString(pidFile, other.pid() + "\n" + cluster.dataDirectory() + "\n");
+                assertThat(PostgresServer.at(cluster.dataDirectory()).running()).isFalse();
+            } finally {
+                Files.deleteIfExists(pidFile);
+                other.destroyForcibly().waitFor();
+            }
+        }
+    }
+
+    @Test
     void notADataDirectory_isOneLine() throws Exception {
         Path empty = Files.createTempDirectory("lifeboat-not-pg-");
         try {

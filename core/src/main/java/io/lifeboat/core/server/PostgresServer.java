@@ -138,10 +138,41 @@ public final class PostgresServer {
         }
     }
 
-    /** Whether a postmaster runs on this data directory ({@code pg_ctl status}). */
+    /**
+     * Whether a postmaster runs on this data directory ({@code pg_ctl status}). pg_ctl only asks whether the pid in
+     * {@code postmaster.pid} exists: a killed postmaster that nobody has reaped yet (a zombie) still does, and after a
+     * crash the pid may belong to another process by now (on a busy host, soon). Neither counts: a live postmaster
+     * always works in its own data directory.
+     */
     public boolean running() {
-        return command(program("pg_ctl"), "-D", dataDirectory.toString(), "status").runAllowingFailure()
-                .exitCode() == 0;
+        if (command(program("pg_ctl"), "-D", dataDirectory.toString(), "status").runAllowingFailure().exitCode() != 0) {
+            return false;
+        }
+        return !postmasterGone();
+    }
+
+    private boolean postmasterGone() {
+        Path proc;
+        try {
+            long pid = Math.abs(Long.parseLong(Files.readAllLines(dataDirectory.resolve("postmaster.pid")).get(0)
+                    .strip()));
+            proc = Path.of("/proc", Long.toString(pid));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(proc.resolve("stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            if (state == 'Z' || state == 'X') {
+                return true;
+            }
+            return !proc.resolve("cwd").toRealPath().equals(dataDirectory.toRealPath());
+        } catch (java.nio.file.NoSuchFileException e) {
+            return true;
+        } catch (IOException | RuntimeException e) {
+            // Unreadable (another user's process, no /proc): pg_ctl's answer stands.
+            return false;
+        }
     }
 
     /**
