@@ -27,6 +27,12 @@ public final class Progress implements AutoCloseable {
     public static final Duration LOG_INTERVAL = Duration.ofSeconds(10);
     private static final long MEBIBYTE = 1024L * 1024;
 
+    /** How an operation starts its progress: {@link Progress#start} in use, lines on a test's clock in tests. */
+    @FunctionalInterface
+    public interface Start {
+        Progress start(String task, Unit unit, long max);
+    }
+
     /** What is counted. */
     public enum Unit {
         BYTES, ROWS
@@ -79,8 +85,11 @@ public final class Progress implements AutoCloseable {
         return logging(task, unit, max, System::nanoTime, LOG::info);
     }
 
-    /** Lines only, read from the given clock (nanoseconds, like {@link System#nanoTime()}) and sent to log. */
-    static Progress logging(String task, Unit unit, long max, LongSupplier nanoClock, Consumer<String> log) {
+    /**
+     * Lines only, whatever the terminal, on the given clock (nanoseconds, like {@link System#nanoTime()}), sent to
+     * log rather than logged: for tests.
+     */
+    public static Progress logging(String task, Unit unit, long max, LongSupplier nanoClock, Consumer<String> log) {
         return new Progress(task, unit, max, null, nanoClock, log);
     }
 
