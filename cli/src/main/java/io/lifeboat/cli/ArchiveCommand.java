@@ -256,8 +256,7 @@ final class ArchiveCommand extends CommandGroup {
                     : new RestoreDestination.NewCluster(newCluster.toAbsolutePath(), port);
             RestoreResult result = new BackupRestorer(store,
                             noPrivileges ? List.of("--no-privileges") : List.of())
-                    .restore(backup, destination, key.ring(), key.passphrase(), config.workDirectory(),
-                            System.console() != null ? System.err : null);
+                    .restore(backup, destination, key.ring(), key.passphrase(), config.workDirectory());
             PrintWriter out = spec.commandLine().getOut();
             out.printf("backup %s restored from %s into %s: %s of dump in %.1f s (master LSN %s)%n", backup.id(),
                     target.name(), result.destination(), DataSize.ofBytes(result.plaintextBytes()).approximate(),

@@ -168,7 +168,7 @@ final class SyncCommand extends CommandGroup {
     /** One table copied again; the standby refusing it is the operator's news, not a Lifeboat bug. */
     private static long copyAgain(Table table, Pools pools) throws SQLException {
         try {
-            return FullcopyRound.run(List.of(table), pools.master(), pools.standby());
+            return FullcopyRound.run("resync", List.of(table), pools.master(), pools.standby());
         } catch (SQLException e) {
             if (TransientFailure.test(e)) {
                 throw e;

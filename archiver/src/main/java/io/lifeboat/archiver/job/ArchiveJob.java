@@ -15,6 +15,7 @@ import io.lifeboat.core.manifest.ManifestCodec;
 import io.lifeboat.core.manifest.ManifestSignature;
 import io.lifeboat.core.openpgp.PublicKeyFile;
 import io.lifeboat.core.openpgp.SecretKeyFile;
+import io.lifeboat.core.progress.Progress;
 import io.lifeboat.core.storage.StorageTarget;
 import io.lifeboat.core.stream.Chunker;
 import io.lifeboat.core.stream.OpenPgpStage;
@@ -265,7 +266,9 @@ public final class ArchiveJob {
         Chunker chunker = new Chunker(target, id.toString(), config.chunkSize());
         boolean committed = false;
         try {
-            try (OutputStream out = Pipeline.wrap(stages, chunker)) {
+            // The dump's size is known only at its end (the database's size says little of it): no total, no ETA.
+            try (Progress progress = Progress.start("archive run " + id, Progress.Unit.BYTES, -1);
+                    OutputStream out = Pipeline.wrap(stages, chunker)) {
                 InputStream in = dump.output();
                 byte[] buffer = new byte[COPY_BUFFER_BYTES];
                 int n;
@@ -273,6 +276,7 @@ public final class ArchiveJob {
                     plaintext.update(buffer, 0, n);
                     out.write(buffer, 0, n);
                     plaintextSize += n;
+                    progress.stepTo(plaintextSize);
                 }
             } catch (IOException e) {
                 throw dump.failure().map(LifeboatException::new).orElseGet(() -> explained(e, id, target));

@@ -9,12 +9,12 @@ import io.lifeboat.core.manifest.ChunkEntry;
 import io.lifeboat.core.process.ExternalCommand;
 import io.lifeboat.core.process.OsUser;
 import io.lifeboat.core.process.PostgresPrograms;
+import io.lifeboat.core.progress.Progress;
 import io.lifeboat.core.storage.ObjectInfo;
 import io.lifeboat.core.storage.PrivateFiles;
 import io.lifeboat.core.storage.StorageTarget;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +25,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -45,30 +44,36 @@ public final class BackupRestorer {
     private static final String CLUSTER_SUPERUSER = "postgres";
     private static final Duration CLUSTER_COMMAND_LIMIT = Duration.ofMinutes(5);
     private static final Duration PG_RESTORE_EXIT_LIMIT = Duration.ofHours(12);
-    private static final long PROGRESS_INTERVAL_NANOS = 250_000_000L;
     private static final String NOTHING_RESTORED = "nothing was restored: pg_restore runs in one transaction and stops"
             + " at the first error; the destination must be an empty database, with the roles the dump grants to"
             + " (or --no-privileges)";
 
     private final BackupStore store;
     private final List<String> pgRestoreOptions;
+    private final Progress.Start progress;
 
     public BackupRestorer(BackupStore store) {
         this(store, List.of());
     }
 
+    public BackupRestorer(BackupStore store, List<String> pgRestoreOptions) {
+        this(store, pgRestoreOptions, Progress::start);
+    }
+
     /**
      * @param pgRestoreOptions extra pg_restore options, e.g. {@code --no-privileges} when the destination lacks the
      *        roles the dump grants to (roles are not part of a pg_dump)
+     * @param progress how a restore shows its progress (stored bytes read of the backup's stored size)
      */
-    public BackupRestorer(BackupStore store, List<String> pgRestoreOptions) {
+    public BackupRestorer(BackupStore store, List<String> pgRestoreOptions, Progress.Start progress) {
         this.store = store;
         this.pgRestoreOptions = List.copyOf(pgRestoreOptions);
+        this.progress = progress;
     }
 
-    /** progress: where to draw a progress bar (stored bytes read / total), or null for none */
+    /** Shows its progress as the constructor's progress says (by default a bar on a terminal, else a log line). */
     public RestoreResult restore(StoredBackup backup, RestoreDestination to, PGPSecretKeyRing key, char[] passphrase,
-            Path workDirectory, PrintStream progress) {
+            Path workDirectory) {
         long begin = System.nanoTime();
         StorageTarget target = store.target();
         BackupManifest manifest = backup.manifest().orElseThrow(() -> new LifeboatException("backup " + backup.id()
@@ -85,13 +90,13 @@ public final class BackupRestorer {
             connection.password().ifPresent(password -> environment.put("PGPASSWORD", password));
             destination = "database " + connection.withoutPassword();
             plaintext = stream(backup.id(), manifest, programs, List.of("-d", connection.withoutPassword()),
-                    environment, key, passphrase, workDirectory, progress);
+                    environment, key, passphrase, workDirectory);
         } else {
             RestoreDestination.NewCluster cluster = (RestoreDestination.NewCluster) to;
             destination = "new cluster at " + cluster.directory() + " on 127.0.0.1:" + cluster.port() + ", database "
                     + manifest.source().database();
             NewClusterRestore restored = restoreIntoNewCluster(backup, manifest, programs, cluster, key, passphrase,
-                    workDirectory, progress);
+                    workDirectory);
             plaintext = restored.plaintext();
             roles = Optional.of(restored.roles().summary());
             destination += " (superuser " + CLUSTER_SUPERUSER + ", its password in " + passwordFile(cluster)
@@ -127,7 +132,7 @@ public final class BackupRestorer {
 
     private NewClusterRestore restoreIntoNewCluster(StoredBackup backup, BackupManifest manifest,
             PostgresPrograms programs, RestoreDestination.NewCluster cluster, PGPSecretKeyRing key, char[] passphrase,
-            Path workDirectory, PrintStream progress) {
+            Path workDirectory) {
         BackupId id = backup.id();
         Path directory = cluster.directory().toAbsolutePath();
         requireEmpty(directory);
@@ -147,7 +152,7 @@ public final class BackupRestorer {
                     workDirectory);
             return new NewClusterRestore(stream(id, manifest, programs, List.of("-h", directory.toString(), "-p",
                     Integer.toString(cluster.port()), "-U", CLUSTER_SUPERUSER, "-d", manifest.source().database()),
-                    login, key, passphrase, workDirectory, progress), roles);
+                    login, key, passphrase, workDirectory), roles);
         } catch (RuntimeException e) {
             removeCluster(programs, directory, started, e);
             try {
@@ -277,8 +282,7 @@ public final class BackupRestorer {
     }
 
     private long stream(BackupId id, BackupManifest manifest, PostgresPrograms programs, List<String> connection,
-            Map<String, String> environment, PGPSecretKeyRing key, char[] passphrase, Path workDirectory,
-            PrintStream progress) {
+            Map<String, String> environment, PGPSecretKeyRing key, char[] passphrase, Path workDirectory) {
         StorageTarget target = store.target();
         List<String> argv = new ArrayList<>(List.of(programs.program("pg_restore").toString(),
                 "--single-transaction", "--exit-on-error", "--no-owner", "--no-password"));
@@ -286,85 +290,34 @@ public final class BackupRestorer {
         argv.addAll(connection);
         Map<String, String> env = new HashMap<>(environment);
         env.put("PGAPPNAME", "lifeboat-restore");
-        ProgressBar bar = new ProgressBar(progress, id, manifest.storedSize());
-        try (PgRestoreProcess restore = PgRestoreProcess.start(argv, env)) {
+        try (Progress shown = progress.start("restore " + id, Progress.Unit.BYTES, manifest.storedSize());
+                PgRestoreProcess restore = PgRestoreProcess.start(argv, env)) {
             long plaintext;
             try (OutputStream stdin = restore.stdin()) {
                 plaintext = DumpReader.copy(target, id, manifest, key, passphrase, workDirectory, stdin, false,
-                        bar::update);
+                        shown::stepTo);
             } catch (DumpReader.SinkClosedException e) {
-                bar.end();
+                shown.close();
                 int exit = restore.awaitExit(Duration.ofMinutes(1));
                 throw new LifeboatException("pg_restore failed (exit " + exit + ")" + restore.lastLine(),
                         NOTHING_RESTORED, e);
             } catch (IOException | RuntimeException e) {
                 // Killed before its input ended, pg_restore never commits: its transaction rolls back.
                 restore.kill();
-                bar.end();
+                shown.close();
                 if (e instanceof LifeboatException l) {
                     throw l;
                 }
                 throw new LifeboatException("cannot read backup " + id + " on " + target.name() + " ("
                         + e.getMessage() + ")", e);
             }
-            bar.end();
+            shown.close();
             int exit = restore.awaitExit(PG_RESTORE_EXIT_LIMIT);
             if (exit != 0) {
                 throw new LifeboatException("pg_restore failed (exit " + exit + ")" + restore.lastLine(),
                         NOTHING_RESTORED, null);
             }
             return plaintext;
-        }
-    }
-
-    /** One line redrawn with {@code \r}: {@code restoring 20261122T020000Z: 43% (1.2 GiB of 2.8 GiB stored) 61 MiB/s}. */
-    private static final class ProgressBar {
-        private final PrintStream out;
-        private final BackupId id;
-        private final long total;
-        private final long begin = System.nanoTime();
-        private long lastDraw;
-        private long read;
-        private boolean drawn;
-        private int width;
-
-        ProgressBar(PrintStream out, BackupId id, long total) {
-            this.out = out;
-            this.id = id;
-            this.total = total;
-        }
-
-        void update(long storedRead) {
-            read = storedRead;
-            if (out == null) {
-                return;
-            }
-            long now = System.nanoTime();
-            if (!drawn || now - lastDraw >= PROGRESS_INTERVAL_NANOS) {
-                draw(now);
-            }
-        }
-
-        void end() {
-            if (out != null) {
-                draw(System.nanoTime());
-                out.print('\n');
-                out.flush();
-            }
-        }
-
-        private void draw(long now) {
-            lastDraw = now;
-            drawn = true;
-            long percent = total == 0 ? 100 : read * 100 / total;
-            double seconds = Math.max(1e-3, (now - begin) / 1e9);
-            String rate = DataSize.ofBytes((long) (read / seconds)).approximate();
-            String line = String.format(Locale.ROOT, "restoring %s: %d%% (%s of %s stored) %s/s", id, percent,
-                    DataSize.ofBytes(read).approximate(), DataSize.ofBytes(total).approximate(), rate);
-            // Blanks over the rest of a longer line drawn before.
-            out.print("\r" + line + " ".repeat(Math.max(0, width - line.length())));
-            width = line.length();
-            out.flush();
         }
     }
 }

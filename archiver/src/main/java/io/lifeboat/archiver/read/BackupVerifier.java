@@ -6,6 +6,7 @@ import io.lifeboat.core.manifest.BackupManifest;
 import io.lifeboat.core.manifest.ChunkEntry;
 import io.lifeboat.core.manifest.ManifestCodec;
 import io.lifeboat.core.manifest.ManifestSignature;
+import io.lifeboat.core.progress.Progress;
 import io.lifeboat.core.storage.ObjectNotFoundException;
 import io.lifeboat.core.storage.StorageTarget;
 import io.lifeboat.core.stream.Sha256;
@@ -178,10 +179,11 @@ public final class BackupVerifier {
             problems.add(new Problem(Fault.CORRUPT, e.getMessage()));
             return;
         }
-        try (PgRestoreProcess list = PgRestoreProcess.start(List.of(pgRestore, "--list"), Map.of())) {
+        try (PgRestoreProcess list = PgRestoreProcess.start(List.of(pgRestore, "--list"), Map.of());
+                Progress progress = Progress.start("verify " + id, Progress.Unit.BYTES, manifest.storedSize())) {
             OutputStream stdin = list.stdin();
             try {
-                DumpReader.copy(target, id, manifest, key, passphrase, workDirectory, stdin, true, stored -> { });
+                DumpReader.copy(target, id, manifest, key, passphrase, workDirectory, stdin, true, progress::stepTo);
             } catch (IOException e) {
                 problems.add(new Problem(damage(e), "cannot read backup " + id + " on " + target.name() + " ("
                         + e.getMessage() + ")"));

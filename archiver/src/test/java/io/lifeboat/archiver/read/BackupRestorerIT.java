@@ -4,15 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lifeboat.archiver.BackupId;
+import io.lifeboat.core.config.DataSize;
 import io.lifeboat.core.error.LifeboatException;
 import io.lifeboat.core.manifest.BackupManifest;
 import io.lifeboat.core.manifest.ManifestCodec;
 import io.lifeboat.core.process.ExternalCommand;
 import io.lifeboat.core.process.OsUser;
+import io.lifeboat.core.progress.Progress;
 import io.lifeboat.core.storage.BandwidthLimit;
 import io.lifeboat.core.storage.FilesystemTarget;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,9 +21,12 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -95,9 +98,9 @@ class BackupRestorerIT {
         return "host=127.0.0.1 port=" + source.cluster().port() + " user=postgres dbname=" + database;
     }
 
-    private RestoreResult restoreInto(RestoreDestination destination, PrintStream progress) {
-        return new BackupRestorer(store).restore(backup(), destination, source.encryption().secretKeyRing(),
-                source.encryption().passphrase(), dir.resolve("work"), progress);
+    private RestoreResult restoreInto(RestoreDestination destination, Progress.Start progress) {
+        return new BackupRestorer(store, List.of(), progress).restore(backup(), destination,
+                source.encryption().secretKeyRing(), source.encryption().passphrase(), dir.resolve("work"));
     }
 
     private void flipByte(String key, int at) throws Exception {
@@ -126,10 +129,14 @@ class BackupRestorerIT {
                 .isEmpty();
         newCluster = dir.resolve("restored");
         int port = ArchivedDatabase.freePort();
-        ByteArrayOutputStream progress = new ByteArrayOutputStream();
+        // Off a terminal, a line every 10 s: a clock 10 s further on at each reading makes every step one.
+        List<String> lines = new CopyOnWriteArrayList<>();
+        AtomicLong clock = new AtomicLong();
+        Progress.Start progress = (task, unit, max) -> Progress.logging(task, unit, max,
+                () -> clock.addAndGet(10_000_000_000L), lines::add);
 
         RestoreDestination.NewCluster cluster = new RestoreDestination.NewCluster(newCluster, port);
-        RestoreResult result = restoreInto(cluster, new PrintStream(progress, true, StandardCharsets.UTF_8));
+        RestoreResult result = restoreInto(cluster, progress);
 
         assertThat(result.plaintextBytes()).isEqualTo(backup().manifest().orElseThrow().plaintextSize());
         Path passwordFile = dir.resolve("restored.password");
@@ -141,17 +148,17 @@ class BackupRestorerIT {
         try (Connection restored = connect(cluster, ArchivedDatabase.DATABASE)) {
             assertThat(ArchivedDatabase.contentOf(restored)).isEqualTo(sourceContent);
         }
-        String drawn = progress.toString(StandardCharsets.UTF_8);
-        assertThat(drawn).startsWith("\rrestoring 20261122T020000Z: ").endsWith("\n").doesNotContain("\n\r");
-        assertThat(drawn.strip()).containsPattern("restoring 20261122T020000Z: 100% \\((\\d+\\.\\d) MiB of \\1 MiB"
-                + " stored\\) [0-9.]+ [KMG]?i?B/s$");
+        assertThat(lines).isNotEmpty().allMatch(line -> line.startsWith("restore 20261122T020000Z: "));
+        String stored = DataSize.ofBytes(backup().manifest().orElseThrow().storedSize()).approximate();
+        assertThat(lines).last().asString().matches("restore 20261122T020000Z: \\Q" + stored + " of " + stored
+                + "\\E \\(100 %\\), [0-9.]+ [KMG]?i?B/s, ETA 0 s");
     }
 
     @Test
     void backup_restoresIntoAnExistingDatabaseWithTheSourcesContent() throws Exception {
         String database = emptyDatabase();
 
-        RestoreResult result = restoreInto(new RestoreDestination.Database(connection(database)), null);
+        RestoreResult result = restoreInto(new RestoreDestination.Database(connection(database)), Progress::start);
 
         assertThat(result.destination()).isEqualTo("database " + connection(database));
         try (Connection restored = source.cluster().connect(database)) {
@@ -164,7 +171,7 @@ class BackupRestorerIT {
         String database = emptyDatabase();
         target.delete(ID + "/chunk-00003");
 
-        assertThatThrownBy(() -> restoreInto(new RestoreDestination.Database(connection(database)), null))
+        assertThatThrownBy(() -> restoreInto(new RestoreDestination.Database(connection(database)), Progress::start))
                 .isInstanceOf(LifeboatException.class)
                 .hasMessage("chunk 20261122T020000Z/chunk-00003 on fs:local is missing");
         try (Connection restored = source.cluster().connect(database)) {
@@ -177,7 +184,7 @@ class BackupRestorerIT {
         String database = emptyDatabase();
         flipByte(ID + "/chunk-00003", 4096);
 
-        assertThatThrownBy(() -> restoreInto(new RestoreDestination.Database(connection(database)), null))
+        assertThatThrownBy(() -> restoreInto(new RestoreDestination.Database(connection(database)), Progress::start))
                 .isInstanceOf(LifeboatException.class)
                 .hasMessage("chunk 20261122T020000Z/chunk-00003 on fs:local is corrupt (sha256 mismatch)");
         try (Connection restored = source.cluster().connect(database)) {
@@ -196,7 +203,7 @@ class BackupRestorerIT {
         RestoreDestination.NewCluster cluster = new RestoreDestination.NewCluster(newCluster,
                 ArchivedDatabase.freePort());
 
-        RestoreResult result = restoreInto(cluster, null);
+        RestoreResult result = restoreInto(cluster, Progress::start);
 
         assertThat(result.roles()).contains("backup " + ID + " was written before lifeboat kept roles; roles and"
                 + " memberships are not restored");
@@ -216,7 +223,7 @@ class BackupRestorerIT {
         store.publish(ID, ManifestCodec.encode(wrong), Optional.empty());
 
         // Every chunk is intact and the whole dump decodes: only the held-back end keeps pg_restore from committing.
-        assertThatThrownBy(() -> restoreInto(new RestoreDestination.Database(connection(database)), null))
+        assertThatThrownBy(() -> restoreInto(new RestoreDestination.Database(connection(database)), Progress::start))
                 .isInstanceOf(LifeboatException.class)
                 .hasMessage("dump of backup 20261122T020000Z on fs:local does not match the manifest's sha256");
         try (Connection restored = source.cluster().connect(database)) {
@@ -230,7 +237,7 @@ class BackupRestorerIT {
         newCluster = dir.resolve("restored");
 
         assertThatThrownBy(() -> restoreInto(new RestoreDestination.NewCluster(newCluster,
-                ArchivedDatabase.freePort()), null))
+                ArchivedDatabase.freePort()), Progress::start))
                 .isInstanceOf(LifeboatException.class)
                 .hasMessage("chunk 20261122T020000Z/chunk-00003 on fs:local is corrupt (sha256 mismatch)");
         assertThat(newCluster).doesNotExist();
@@ -241,7 +248,7 @@ class BackupRestorerIT {
         Path occupied = Files.createDirectories(dir.resolve("occupied"));
         Files.writeString(occupied.resolve("keep-me"), "data");
 
-        assertThatThrownBy(() -> restoreInto(new RestoreDestination.NewCluster(occupied, 5433), null))
+        assertThatThrownBy(() -> restoreInto(new RestoreDestination.NewCluster(occupied, 5433), Progress::start))
                 .isInstanceOf(LifeboatException.class)
                 .hasMessage("restore destination " + occupied + " is not empty");
         assertThat(occupied.resolve("keep-me")).exists();

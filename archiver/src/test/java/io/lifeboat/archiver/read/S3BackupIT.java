@@ -72,7 +72,7 @@ class S3BackupIT {
             RestoreResult result = new BackupRestorer(store).restore(store.find(Optional.empty()),
                     new RestoreDestination.Database("postgresql://postgres@127.0.0.1:" + source.cluster().port()
                             + "/restored"),
-                    source.encryption().secretKeyRing(), source.encryption().passphrase(), dir, null);
+                    source.encryption().secretKeyRing(), source.encryption().passphrase(), dir);
 
             assertThat(result.plaintextBytes()).isEqualTo(backup.manifest().orElseThrow().plaintextSize());
             Map<String, String> expected;

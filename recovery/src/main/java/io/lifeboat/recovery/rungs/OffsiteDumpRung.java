@@ -267,7 +267,7 @@ public final class OffsiteDumpRung implements Rung {
                         .restore(backup,
                         new RestoreDestination.Database("host=" + socket + " port=" + target.port() + " user="
                                 + server.osUser() + " dbname=" + database), key, context.passphrase(),
-                        archive.workDirectory(), null);
+                        archive.workDirectory());
                 checks.add("pg_restore of " + candidate.id() + " from " + candidate.target() + " in "
                         + (System.nanoTime() - t) / 1_000_000 + " ms" + (roles.note().isPresent()
                         ? " (grants not restored: the backup holds no roles)" : ""));

@@ -1,5 +1,6 @@
 package io.lifeboat.replicator.fullcopy;
 
+import io.lifeboat.core.progress.Progress;
 import io.lifeboat.replicator.schema.Table;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -20,6 +21,16 @@ public final class FullcopyRound {
 
     /** @return the rows copied */
     public static long run(List<Table> tables, DataSource master, DataSource standby) throws SQLException {
+        return run("fullcopy", tables, master, standby);
+    }
+
+    /**
+     * @param task what the copy is called in its progress, e.g. {@code resync}: each table shows its rows copied
+     *             of the planner's estimate
+     * @return the rows copied
+     */
+    public static long run(String task, List<Table> tables, DataSource master, DataSource standby)
+            throws SQLException {
         long rows = 0;
         for (Table table : tables) {
             long start = System.nanoTime();
@@ -28,8 +39,9 @@ public final class FullcopyRound {
                 from.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
                 from.setReadOnly(true);
                 to.setAutoCommit(false);
-                try {
-                    long copied = TableCopier.replace(table, from, to);
+                try (Progress progress = Progress.start(task + " " + table.name(), Progress.Unit.ROWS,
+                        TableCopier.estimatedRows(from, table))) {
+                    long copied = TableCopier.replace(table, from, to, progress::step);
                     to.commit();
                     from.commit();
                     rows += copied;

@@ -1,6 +1,7 @@
 package io.lifeboat.replicator.fullcopy;
 
 import io.lifeboat.core.db.Lsn;
+import io.lifeboat.core.progress.Progress;
 import io.lifeboat.replicator.apply.AppliedPosition;
 import io.lifeboat.replicator.schema.Table;
 import io.lifeboat.replicator.schema.TableName;
@@ -45,23 +46,27 @@ public final class InitialSync {
             lockAll(tables, standby);
             long rows = 0;
             Map<TableName, String> refused = new LinkedHashMap<>();
-            for (Table table : tables) {
-                // Savepoints on both sides: a refused table is undone alone, and the master keeps its snapshot.
-                Savepoint masterBefore = master.setSavepoint();
-                Savepoint standbyBefore = standby.setSavepoint();
-                try {
-                    long copied = TableCopier.replace(table, master, standby);
-                    master.releaseSavepoint(masterBefore);
-                    standby.releaseSavepoint(standbyBefore);
-                    log.info("initial sync: {} copied ({} rows)", table.name(), copied);
-                    rows += copied;
-                } catch (SQLException | RuntimeException e) {
-                    if (!CopyRefusal.test(e)) {
-                        throw e;
+            // One total for the whole sync: the planner's estimates, a table's rows counted as they are copied.
+            try (Progress progress = Progress.start("initial sync", Progress.Unit.ROWS,
+                    estimatedRows(tables, master))) {
+                for (Table table : tables) {
+                    // Savepoints on both sides: a refused table is undone alone, and the master keeps its snapshot.
+                    Savepoint masterBefore = master.setSavepoint();
+                    Savepoint standbyBefore = standby.setSavepoint();
+                    try {
+                        long copied = TableCopier.replace(table, master, standby, progress::step);
+                        master.releaseSavepoint(masterBefore);
+                        standby.releaseSavepoint(standbyBefore);
+                        log.info("initial sync: {} copied ({} rows)", table.name(), copied);
+                        rows += copied;
+                    } catch (SQLException | RuntimeException e) {
+                        if (!CopyRefusal.test(e)) {
+                            throw e;
+                        }
+                        master.rollback(masterBefore);
+                        standby.rollback(standbyBefore);
+                        refused.put(table.name(), CopyRefusal.message(e));
                     }
-                    master.rollback(masterBefore);
-                    standby.rollback(standbyBefore);
-                    refused.put(table.name(), CopyRefusal.message(e));
                 }
             }
             AppliedPosition.reset(standby, slot, snapshot.consistentPoint());
@@ -77,6 +82,19 @@ public final class InitialSync {
         master.setAutoCommit(true);
         standby.setAutoCommit(true);
         return result;
+    }
+
+    /** The planner's estimate of all the tables' rows, for the progress total; -1 when a table has none. */
+    private static long estimatedRows(List<Table> tables, Connection master) throws SQLException {
+        long total = 0;
+        for (Table table : tables) {
+            long rows = TableCopier.estimatedRows(master, table);
+            if (rows < 0) {
+                return -1;
+            }
+            total += rows;
+        }
+        return total;
     }
 
     /**

@@ -11,6 +11,7 @@ import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongConsumer;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.PGCopyOutputStream;
 import org.postgresql.copy.CopyOut;
@@ -23,6 +24,8 @@ import org.postgresql.copy.CopyOut;
  */
 public final class TableCopier {
     private static final int RELAY_BUFFER = 1 << 16;
+    /** Rows between two reports of progress: a report per row would cost more than the row. */
+    private static final int REPORT_EVERY_ROWS = 1024;
 
     private TableCopier() {
     }
@@ -39,6 +42,12 @@ public final class TableCopier {
      * @return the number of rows copied
      */
     public static long replace(Table table, Connection master, Connection standby) throws SQLException {
+        return replace(table, master, standby, rows -> { });
+    }
+
+    /** As {@link #replace(Table, Connection, Connection)}, telling copied the rows copied as they go, in batches. */
+    public static long replace(Table table, Connection master, Connection standby, LongConsumer copied)
+            throws SQLException {
         ForeignKeys keys = foreignKeys(standby, table);
         if (keys.any()) {
             replicaRole(standby, table, keys);
@@ -60,7 +69,7 @@ public final class TableCopier {
         // ONLY, it never includes child tables' rows. FREEZE needs the table truncated in this transaction.
         long rows = relay("copy " + table.name().quoted() + " (" + columns + ") to stdout", master,
                 "copy " + table.name().quoted() + " (" + columns + ") from stdin"
-                        + (keys.referencing().isEmpty() ? " with (freeze)" : ""), standby);
+                        + (keys.referencing().isEmpty() ? " with (freeze)" : ""), standby, copied);
         indexes.rebuild(standby);
         return rows;
     }
@@ -125,11 +134,27 @@ public final class TableCopier {
             throws SQLException {
         String columns = table.writableColumnList();
         return relay("copy (select " + columns + " from only " + table.name().quoted() + " t where " + condition
-                + ") to stdout", master, "copy " + table.name().quoted() + " (" + columns + ") from stdin", standby);
+                + ") to stdout", master, "copy " + table.name().quoted() + " (" + columns + ") from stdin", standby,
+                rows -> { });
     }
 
-    private static long relay(String copyOut, Connection master, String copyIn, Connection standby)
-            throws SQLException {
+    /**
+     * The planner's estimate of the table's rows on this server ({@code pg_class.reltuples}), for a progress total;
+     * -1 when it has none (a table never vacuumed or analyzed).
+     */
+    public static long estimatedRows(Connection connection, Table table) throws SQLException {
+        try (PreparedStatement query = connection.prepareStatement(
+                "select reltuples::bigint from pg_class where oid = (quote_ident(?) || '.' || quote_ident(?))::regclass")) {
+            query.setString(1, table.name().schema());
+            query.setString(2, table.name().name());
+            try (ResultSet rows = query.executeQuery()) {
+                return rows.next() ? Math.max(-1, rows.getLong(1)) : -1;
+            }
+        }
+    }
+
+    private static long relay(String copyOut, Connection master, String copyIn, Connection standby,
+            LongConsumer copied) throws SQLException {
         CopyOut out = master.unwrap(PGConnection.class).getCopyAPI().copyOut(copyOut);
         PGCopyOutputStream in;
         try {
@@ -142,9 +167,15 @@ public final class TableCopier {
         }
         try {
             byte[] row;
+            int unreported = 0;
             while ((row = out.readFromCopy()) != null) {
                 in.write(row);
+                if (++unreported == REPORT_EVERY_ROWS) {
+                    copied.accept(unreported);
+                    unreported = 0;
+                }
             }
+            copied.accept(unreported);
             return in.endCopy();
         } catch (IOException e) {
             // The stream wraps the standby's own error; that is the one to report.

@@ -94,6 +94,18 @@ class TableCopierIT {
     }
 
     @Test
+    void estimatedRows_isThePlannersCountOnceAnalyzed() throws Exception {
+        try (Connection master = pair.master.connect("app")) {
+            Table table = TableCatalog.find(master, new TableName("public", "item")).orElseThrow();
+            try (var statement = master.createStatement()) {
+                statement.execute("analyze item");
+            }
+            // ANALYZE samples 30000 rows: a table of 20000 is counted exactly.
+            assertThat(TableCopier.estimatedRows(master, table)).isEqualTo(20000);
+        }
+    }
+
+    @Test
     void rebuildsTheIndexesItDroppedExactlyAndKeepsTheOthers() throws Exception {
         List<String> before = ClusterPair.rows(pair.standby, INDEX_FACTS);
         assertThat(before).hasSize(8);
@@ -112,7 +124,11 @@ class TableCopierIT {
                     "item_id_kind", "item_identity", "item_no_overlap", "item_pk", "item_price");
             standby.rollback();
 
-            assertThat(TableCopier.replace(table, master, standby)).isEqualTo(20000);
+            List<Long> reported = new java.util.ArrayList<>();
+            assertThat(TableCopier.replace(table, master, standby, reported::add)).isEqualTo(20000);
+            // The progress hears of every row, in batches rather than row by row.
+            assertThat(reported.stream().mapToLong(Long::longValue).sum()).isEqualTo(20000);
+            assertThat(reported).hasSizeBetween(2, 20000 / 1024 + 1).allMatch(batch -> batch <= 1024);
             standby.commit();
             master.commit();
         }
