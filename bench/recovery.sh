@@ -257,7 +257,8 @@ recover() { # rung tag
     timeout "$CMD_TIMEOUT" "$LB" -c "$CFG" recover --from "$rung" --force --json --report "$TMP/report-$tag.json" \
         >"$json" 2>"$log" || die "recover --from $rung failed: $(tail -3 "$log")"
     read -r host port db < <(jq -r '.recovered | "\(.host) \(.port) \(.database)"' "$json")
-    writable "$host" "$port" "$db"
+    # A restored dump's cluster asks for a password over TCP; offsite-dump keeps it beside the data directory.
+    PGPASSFILE="$(jq -r '.recovered.data_directory // ""' "$json").password" writable "$host" "$port" "$db"
     t1=$(now)
     R_TOTAL=$(secs "$t0" "$t1")
     R_VERIFY=$(sed -nE "s/.* Recovery: $rung .*: verified in ([0-9]+) ms$/\1/p" "$log" | tail -1)

@@ -1,6 +1,7 @@
 package io.lifeboat.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -446,6 +447,12 @@ class RecoverDrillIT {
                     .anyMatch(name -> name.startsWith("recovered.failed-"));
         }
         assertThat(staging).doesNotExist();
+        // The restored database is no open door: over TCP the superuser too needs the password kept beside it.
+        assertThat(Files.getPosixFilePermissions(recoveredPasswordFile()))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertThat(report.at("/recovered/checks").toString()).contains(recoveredPasswordFile().toString());
+        assertThatThrownBy(() -> DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + targetPort + "/app",
+                "postgres", "")).isInstanceOf(SQLException.class);
         assertThat(amcheck(targetPort)).isZero();
         assertLedger(targetPort, Lsn.parse(report.at("/recovered/lsn").asText()), false);
         // A dump is older than the master's last ids; the rule moves its sequences past every id it holds by the gap.
@@ -546,7 +553,8 @@ class RecoverDrillIT {
     private static int amcheck(int port) {
         ExternalCommand.Result result = ExternalCommand.of(master.binDirectory().resolve("pg_amcheck").toString(),
                 "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", "postgres", "--all", "--heapallindexed",
-                "--install-missing").timeout(Duration.ofMinutes(5)).runAllowingFailure();
+                "--install-missing").env("PGPASSFILE", recoveredPasswordFile().toString())
+                .timeout(Duration.ofMinutes(5)).runAllowingFailure();
         assertThat(result.exitCode()).as(result.stdout() + result.stderr()).isZero();
         return result.exitCode();
     }
@@ -573,7 +581,26 @@ class RecoverDrillIT {
     private static Connection connect(int port) throws SQLException {
         Properties properties = new Properties();
         properties.setProperty("user", "postgres");
+        recoveredPassword(port).ifPresent(password -> properties.setProperty("password", password));
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/app", properties);
+    }
+
+    /** The recovered cluster's superuser password, from the file an offsite-dump recovery writes beside it. */
+    private static java.util.Optional<String> recoveredPassword(int port) {
+        Path file = recoveredPasswordFile();
+        if (port != targetPort || !Files.exists(file)) {
+            return java.util.Optional.empty();
+        }
+        try {
+            String line = Files.readString(file).strip();
+            return java.util.Optional.of(line.substring(line.lastIndexOf(':') + 1));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static Path recoveredPasswordFile() {
+        return target.resolveSibling(target.getFileName() + ".password");
     }
 
     private static void awaitStandbyHas(long id) throws Exception {

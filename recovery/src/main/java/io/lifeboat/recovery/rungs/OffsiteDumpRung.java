@@ -227,7 +227,8 @@ public final class OffsiteDumpRung implements Rung {
             LOG.debug("no size for the estimate of {}", probe.candidate(), e);
         }
         return new Plan(probe, verification, List.of(
-                "initdb a new cluster at " + target.staging(),
+                "initdb a new cluster at " + target.staging() + " (over TCP every role logs in by password; the"
+                        + " superuser's in " + PasswordedCluster.passwordFile(target.directory()) + ")",
                 "create the backup's roles and memberships (those it lacks), then pg_restore --single-transaction of "
                         + probe.candidate() + " into it",
                 "check it holds the manifest's master LSN; pg_amcheck --heapallindexed",
@@ -247,8 +248,8 @@ public final class OffsiteDumpRung implements Rung {
             StoredBackup backup = store.find(Optional.of(candidate.id()));
             BackupManifest manifest = backup.manifest().orElseThrow();
             String database = manifest.source().database();
-            PostgresServer server = PostgresServer.initdb(target.staging(), programs(manifest),
-                    OsUser.isRoot() ? CLUSTER_OS_USER : OsUser.current(), List.of("--auth=trust"));
+            PostgresServer server = PasswordedCluster.initdb(target.staging(), programs(manifest),
+                    OsUser.isRoot() ? CLUSTER_OS_USER : OsUser.current(), target.directory(), target.port());
             settle(server, target.port());
             List<String> checks = new ArrayList<>();
             Position reached;
@@ -280,17 +281,21 @@ public final class OffsiteDumpRung implements Rung {
                 checks.add(moves.size() + " sequences moved past their highest used value + "
                         + context.recovery().sequenceGap());
             }
+            checks.add("over TCP every role logs in by password; the password of superuser " + server.osUser()
+                    + " is in " + PasswordedCluster.passwordFile(target.directory()) + " (0600)");
             target.complete();
             Targets.startFinal(context, target.directory());
             return new Recovered(context.localHost(), target.port(), database, Optional.of(target.directory()),
                     reached, checks);
         } catch (RuntimeException e) {
             Targets.abandon(context, target, e);
+            PasswordedCluster.forget(target.directory(), e);
             throw e;
         } catch (Exception e) {
             LifeboatException failure = new LifeboatException("cannot restore " + plan.candidate() + " ("
                     + e.getMessage() + ")", e);
             Targets.abandon(context, target, failure);
+            PasswordedCluster.forget(target.directory(), failure);
             throw failure;
         }
     }
