@@ -125,6 +125,9 @@ final class ArchiveCommand extends CommandGroup {
         out.println("  roles:    " + manifest.roles().map(g -> "from the " + g.capturedFrom() + ", "
                 + (g.rolePasswords() ? "with their passwords" : "without passwords")).orElse("none (manifest format "
                 + manifest.formatVersion() + (manifest.formatVersion() < 3 ? ", before roles were kept)" : ")")));
+        out.println("  point:    master " + manifest.masterLsn() + (manifest.masterTime() != null
+                ? " at " + manifest.masterTime() + " (the master's clock)"
+                : ", time not recorded (manifest format " + manifest.formatVersion() + "; counted as its start)"));
     }
 
     @Command(name = "copy", mixinStandardHelpOptions = true,

@@ -140,6 +140,13 @@ class ArchiveCommandsIT {
                 .isEqualTo("  schema:   " + masterSchema);
         assertThat(lines.get(row + 2)).startsWith("  source:   database app, PostgreSQL 15.");
         assertThat(lines.get(row + 3)).startsWith("  written:  by lifeboat ");
+        // The standby stopped replicating when the class set up: the backup holds the master as of then (its last
+        // replicated heartbeat), not as of the archive's start.
+        long micros = Long.parseLong(value(standby, "SELECT (extract(epoch FROM beat_at) * 1000000)::bigint"
+                + " FROM lifeboat.heartbeat"));
+        java.time.Instant beat = java.time.Instant.ofEpochSecond(micros / 1_000_000, (micros % 1_000_000) * 1000);
+        assertThat(lines.get(row + 5)).isEqualTo("  point:    master " + lsn + " at " + beat + " (the master's clock)");
+        assertThat(beat).isBefore(io.lifeboat.archiver.BackupId.parse(id).orElseThrow().startedAt());
 
         CommandRun offsite = CommandRun.of("-c", config.toString(), "archive", "list", "--target", "offsite");
         assertThat(offsite.out().lines().toList()).anyMatch(l -> l.startsWith(id) && l.endsWith("complete"));
@@ -339,7 +346,7 @@ class ArchiveCommandsIT {
             assertThat(run.exitCode()).as(run.err()).isZero();
             String id = run.out().split(" ")[1].replace(":", "");
             String manifest = Files.readString(dir.resolve("offsite").resolve(id).resolve("manifest.json"));
-            assertThat(manifest).contains("\"formatVersion\" : 3", "\"key\" : \"" + id + "/globals\"",
+            assertThat(manifest).contains("\"formatVersion\" : 4", "\"masterTime\" : \"", "\"key\" : \"" + id + "/globals\"",
                     "\"capturedFrom\" : \"master\"", "\"rolePasswords\" : true");
             assertThat(dir.resolve("offsite").resolve(id).resolve("globals")).as("copied with the chunks").exists();
             assertThat(new String(Files.readAllBytes(dir.resolve("offsite").resolve(id).resolve("globals")),

@@ -13,6 +13,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -32,14 +33,16 @@ public final class StandbyDump implements AutoCloseable {
     private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
     private final BackupManifest.Source source;
     private final String masterLsn;
+    private final Optional<Instant> masterTime;
     private final SchemaFingerprint schema;
 
     private StandbyDump(Connection snapshotHolder, Process process, BackupManifest.Source source, String masterLsn,
-            SchemaFingerprint schema) {
+            Optional<Instant> masterTime, SchemaFingerprint schema) {
         this.snapshotHolder = snapshotHolder;
         this.process = process;
         this.source = source;
         this.masterLsn = masterLsn;
+        this.masterTime = masterTime;
         this.schema = schema;
         this.stderrDrain = new Thread(this::drainStderr, "pg_dump-stderr");
         this.stderrDrain.setDaemon(true);
@@ -71,19 +74,41 @@ public final class StandbyDump implements AutoCloseable {
                     }
                 }
             }
+            Optional<Instant> masterTime = lastHeartbeat(connection);
             String lsn = appliedLsn(connection, slot).orElseThrow(() -> new LifeboatException("the standby has not"
                     + " applied anything from slot " + slot + " yet, so the master point of the dump is unknown",
                     "run lifeboat sync run first", null));
             // In the exported snapshot: the fingerprint describes exactly the schema pg_dump writes.
             SchemaFingerprint schema = SchemaFingerprint.of(connection);
             Process process = startPgDump(server, major, snapshot);
-            return new StandbyDump(connection, process, source, lsn, schema);
+            return new StandbyDump(connection, process, source, lsn, masterTime, schema);
         } catch (SQLException e) {
             closeQuietly(connection);
             throw new LifeboatException("cannot export a snapshot on the standby (" + e.getMessage() + ")", e);
         } catch (RuntimeException e) {
             closeQuietly(connection);
             throw e;
+        }
+    }
+
+    /**
+     * The master's clock at its newest heartbeat in the snapshot: when the master was where the dump is. The standby
+     * can trail the master by any amount (it was down, a table was being copied), so the dump's own start time would
+     * overstate how recent its data is.
+     */
+    private static Optional<Instant> lastHeartbeat(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "SELECT to_regclass('lifeboat.heartbeat') IS NOT NULL");
+             ResultSet rs = statement.executeQuery()) {
+            rs.next();
+            if (!rs.getBoolean(1)) {
+                return Optional.empty();
+            }
+        }
+        try (PreparedStatement statement = connection.prepareStatement("SELECT max(beat_at) FROM lifeboat.heartbeat");
+             ResultSet rs = statement.executeQuery()) {
+            rs.next();
+            return Optional.ofNullable(rs.getObject(1, java.time.OffsetDateTime.class)).map(java.time.OffsetDateTime::toInstant);
         }
     }
 
@@ -131,6 +156,11 @@ public final class StandbyDump implements AutoCloseable {
 
     public String masterLsn() {
         return masterLsn;
+    }
+
+    /** The master's clock at {@link #masterLsn()} (its last heartbeat there); empty when the standby holds none. */
+    public Optional<Instant> masterTime() {
+        return masterTime;
     }
 
     public SchemaFingerprint schema() {

@@ -294,7 +294,7 @@ public final class ArchiveJob {
             dump.close();
         }
         return BackupManifest.of(id.toString(), startedAt, clock.instant(), dump.source(), dump.masterLsn(),
-                dump.schema().value(), "custom",
+                dump.masterTime().orElse(null), dump.schema().value(), "custom",
                 Pipeline.names(stages), config.compressionLevel().isPresent() ? config.compressionLevel().getAsInt()
                         : null, fingerprints, chunks, plaintextSize, Sha256.hex(plaintext), storedGlobals);
     }

@@ -196,7 +196,8 @@ class BackupRestorerIT {
     void aBackupWrittenBeforeRolesWereKept_restoresIntoANewClusterWithANote() throws Exception {
         // A format 2 manifest, as lifeboat wrote them before it kept the globals.
         String json = new String(ManifestCodec.encode(backup().manifest().orElseThrow()), StandardCharsets.UTF_8)
-                .replace("\"formatVersion\" : 3", "\"formatVersion\" : 2").replaceAll("\"globals\" : null,\\s*", "");
+                .replace("\"formatVersion\" : 4", "\"formatVersion\" : 2").replaceAll("\"globals\" : null,\\s*", "")
+                .replaceAll("\"masterTime\" : [^,]*,\\s*", "");
         store.publish(ID, json.getBytes(StandardCharsets.UTF_8), Optional.empty());
         assertThat(backup().manifest().orElseThrow().formatVersion()).isEqualTo(2);
         newCluster = dir.resolve("restored");
@@ -217,7 +218,8 @@ class BackupRestorerIT {
         String database = emptyDatabase();
         BackupManifest good = backup().manifest().orElseThrow();
         BackupManifest wrong = new BackupManifest(good.formatVersion(), good.id(), good.startedAt(), good.finishedAt(),
-                good.source(), good.masterLsn(), good.schemaFingerprint(), good.dumpFormat(), good.stages(), good.compressionLevel(),
+                good.source(), good.masterLsn(), good.masterTime(), good.schemaFingerprint(), good.dumpFormat(), good.stages(),
+                good.compressionLevel(),
                 good.recipients(), good.chunks(), good.plaintextSize(), "0".repeat(64), good.globals(),
                 good.lifeboatVersion());
         store.publish(ID, ManifestCodec.encode(wrong), Optional.empty());

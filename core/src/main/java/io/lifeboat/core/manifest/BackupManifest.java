@@ -13,6 +13,9 @@ import java.util.Objects;
  * in reverse and never looks at file extensions. {@code compressionLevel} is null when there is no zstd stage.
  *
  * @param masterLsn       the master position the dump represents, in PostgreSQL's {@code 0/16B3748} form
+ * @param masterTime      the master's clock at that position: its last heartbeat the standby had applied, read in the
+ *                        dump's snapshot (the standby may trail the master, so this can be well before
+ *                        {@code startedAt}); null before format 4, and when the standby holds no heartbeat
  * @param schemaFingerprint the dumped database's {@code SchemaFingerprint} ({@code sha256:…}), read in the dump's
  *                        snapshot; null only in format 1 manifests, written before it was recorded
  * @param dumpFormat      {@code custom} or {@code directory}
@@ -22,7 +25,8 @@ import java.util.Objects;
  * @param globals         the cluster's roles and memberships ({@code pg_dumpall --globals-only}), which a dump of
  *                        one database lacks; null in manifests before format 3, and when they could not be captured
  */
-@JsonPropertyOrder({"formatVersion", "id", "startedAt", "finishedAt", "source", "masterLsn", "schemaFingerprint",
+@JsonPropertyOrder({"formatVersion", "id", "startedAt", "finishedAt", "source", "masterLsn", "masterTime",
+        "schemaFingerprint",
         "dumpFormat", "stages",
         "compressionLevel", "recipients", "chunks", "plaintextSize", "plaintextSha256", "globals", "lifeboatVersion"})
 public record BackupManifest(
@@ -32,6 +36,7 @@ public record BackupManifest(
         Instant finishedAt,
         Source source,
         String masterLsn,
+        Instant masterTime,
         String schemaFingerprint,
         String dumpFormat,
         List<String> stages,
@@ -43,8 +48,8 @@ public record BackupManifest(
         Globals globals,
         String lifeboatVersion) {
 
-    /** The version this build writes and the newest it reads. 2: schemaFingerprint. 3: globals. */
-    public static final int FORMAT_VERSION = 3;
+    /** The version this build writes and the newest it reads. 2: schemaFingerprint. 3: globals. 4: masterTime. */
+    public static final int FORMAT_VERSION = 4;
 
     public BackupManifest {
         Objects.requireNonNull(id, "id");
@@ -76,18 +81,30 @@ public record BackupManifest(
     public static BackupManifest of(String id, Instant startedAt, Instant finishedAt, Source source, String masterLsn,
             String schemaFingerprint, String dumpFormat, List<String> stages, Integer compressionLevel,
             List<String> recipients, List<ChunkEntry> chunks, long plaintextSize, String plaintextSha256) {
-        return of(id, startedAt, finishedAt, source, masterLsn, schemaFingerprint, dumpFormat, stages,
+        return of(id, startedAt, finishedAt, source, masterLsn, null, schemaFingerprint, dumpFormat, stages,
                 compressionLevel, recipients, chunks, plaintextSize, plaintextSha256, null);
     }
 
-    /** A manifest in the current format, with the cluster's globals stored beside the chunks (or null: none). */
+    /**
+     * A manifest in the current format, with the master's clock at its position (or null: unknown) and the cluster's
+     * globals stored beside the chunks (or null: none).
+     */
     public static BackupManifest of(String id, Instant startedAt, Instant finishedAt, Source source, String masterLsn,
-            String schemaFingerprint, String dumpFormat, List<String> stages, Integer compressionLevel,
-            List<String> recipients, List<ChunkEntry> chunks, long plaintextSize, String plaintextSha256,
-            Globals globals) {
-        return new BackupManifest(FORMAT_VERSION, id, startedAt, finishedAt, source, masterLsn, schemaFingerprint,
+            Instant masterTime, String schemaFingerprint, String dumpFormat, List<String> stages,
+            Integer compressionLevel, List<String> recipients, List<ChunkEntry> chunks, long plaintextSize,
+            String plaintextSha256, Globals globals) {
+        return new BackupManifest(FORMAT_VERSION, id, startedAt, finishedAt, source, masterLsn, masterTime,
+                schemaFingerprint,
                 dumpFormat, stages, compressionLevel, recipients, chunks, plaintextSize, plaintextSha256, globals,
                 LifeboatVersion.current());
+    }
+
+    /**
+     * When the master was at this backup's position: {@code masterTime}, or for a manifest without one the backup's
+     * start (later than the truth by the standby's lag then, so a data loss measured from it is a lower bound).
+     */
+    public Instant recoveryPointTime() {
+        return masterTime != null ? masterTime : startedAt;
     }
 
     /** Absent in manifests written before format 2. */

@@ -69,6 +69,10 @@ public final class ManifestCodec {
             if (tree.path("formatVersion").asInt() <= 2 && !tree.has("globals")) {
                 ((ObjectNode) tree).putNull("globals");
             }
+            // Formats 1 to 3 predate the master's clock at the backup's position.
+            if (tree.path("formatVersion").asInt() <= 3 && !tree.has("masterTime")) {
+                ((ObjectNode) tree).putNull("masterTime");
+            }
             requireFields(tree, BackupManifest.class, "", origin);
             manifest = MAPPER.treeToValue(tree, BackupManifest.class);
         } catch (UnrecognizedPropertyException e) {

@@ -16,7 +16,8 @@ class ManifestCodecTest {
     static BackupManifest sample() {
         return BackupManifest.of("20261122T020000Z", Instant.parse("2026-11-22T02:00:00Z"),
                 Instant.parse("2026-11-22T02:07:31.250Z"),
-                new BackupManifest.Source("7311536512345678901", "shop", "15.8"), "0/16B3748", "sha256:" + "d".repeat(64), "custom",
+                new BackupManifest.Source("7311536512345678901", "shop", "15.8"), "0/16B3748",
+                Instant.parse("2026-11-22T01:58:12.5Z"), "sha256:" + "d".repeat(64), "custom",
                 List.of("zstd", "openpgp"), 3, List.of("0123456789ABCDEF0123456789ABCDEF01234567"),
                 List.of(new ChunkEntry("20261122T020000Z/chunk-00001", 1000, "a".repeat(64)),
                         new ChunkEntry("20261122T020000Z/chunk-00002", 17, "b".repeat(64))),
@@ -32,9 +33,9 @@ class ManifestCodecTest {
         String text = new String(json, StandardCharsets.UTF_8);
 
         assertThat(ManifestCodec.decode(json, ORIGIN)).isEqualTo(manifest);
-        assertThat(text).containsSubsequence("\"formatVersion\" : 3", "\"id\"", "\"startedAt\" : \"2026-11-22T02:00:00Z\"",
+        assertThat(text).containsSubsequence("\"formatVersion\" : 4", "\"id\"", "\"startedAt\" : \"2026-11-22T02:00:00Z\"",
                 "\"finishedAt\"", "\"source\"", "\"systemIdentifier\"", "\"database\"", "\"serverVersion\"",
-                "\"masterLsn\" : \"0/16B3748\"",
+                "\"masterLsn\" : \"0/16B3748\"", "\"masterTime\" : \"2026-11-22T01:58:12.500Z\"",
                 "\"schemaFingerprint\" : \"sha256:" + "d".repeat(64) + "\"", "\"dumpFormat\"", "\"stages\" : [ \"zstd\", \"openpgp\" ]",
                 "\"compressionLevel\" : 3", "\"recipients\"", "\"chunks\"", "\"key\"", "\"size\"", "\"sha256\"",
                 "\"plaintextSize\"", "\"plaintextSha256\"", "\"globals\"", "\"object\"", "\"capturedFrom\" : \"master\"",
@@ -67,14 +68,14 @@ class ManifestCodecTest {
 
     @Test
     void refusesANewerFormat() {
-        String json = encoded().replace("\"formatVersion\" : 3", "\"formatVersion\" : 4");
+        String json = encoded().replace("\"formatVersion\" : 4", "\"formatVersion\" : 5");
         assertThatThrownBy(() -> ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8), ORIGIN))
-                .hasMessage("manifest " + ORIGIN + " is format version 4, newer than this lifeboat reads (3)");
+                .hasMessage("manifest " + ORIGIN + " is format version 5, newer than this lifeboat reads (4)");
     }
 
     @Test
     void readsAFormat1ManifestWrittenBeforeTheSchemaFingerprint() {
-        String json = withoutGlobals(encoded().replace("\"formatVersion\" : 3", "\"formatVersion\" : 1")
+        String json = withoutMasterTime(withoutGlobals(encoded().replace("\"formatVersion\" : 4", "\"formatVersion\" : 1"))
                 .replaceAll("\"schemaFingerprint\" : \"sha256:d+\",\\s*", ""));
         assertThat(json).doesNotContain("schemaFingerprint");
 
@@ -88,7 +89,8 @@ class ManifestCodecTest {
 
     @Test
     void readsAFormat2ManifestWrittenBeforeTheGlobals() {
-        String json = withoutGlobals(encoded().replace("\"formatVersion\" : 3", "\"formatVersion\" : 2"));
+        String json = withoutMasterTime(withoutGlobals(encoded().replace("\"formatVersion\" : 4",
+                "\"formatVersion\" : 2")));
         assertThat(json).doesNotContain("globals");
 
         BackupManifest old = ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8), ORIGIN);
@@ -101,7 +103,8 @@ class ManifestCodecTest {
 
     @Test
     void refusesAFormat3ManifestWithoutTheGlobalsField() {
-        String json = withoutGlobals(encoded());
+        String json = withoutMasterTime(withoutGlobals(encoded().replace("\"formatVersion\" : 4",
+                "\"formatVersion\" : 3")));
         assertThatThrownBy(() -> ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8), ORIGIN))
                 .hasMessage("manifest " + ORIGIN + " is invalid: missing field globals");
     }
@@ -111,9 +114,35 @@ class ManifestCodecTest {
         return json.replaceAll("(?s)\"globals\" : \\{.*?\"rolePasswords\" : true\\s*},\\s*", "");
     }
 
+    /** The manifest text without the master's clock, as formats before 4 were written. */
+    private static String withoutMasterTime(String json) {
+        return json.replaceAll("\"masterTime\" : \"[^\"]*\",\\s*", "");
+    }
+
+    @Test
+    void readsAFormat3ManifestWrittenBeforeTheMasterTime_itsRecoveryPointIsItsStart() {
+        String json = withoutMasterTime(encoded().replace("\"formatVersion\" : 4", "\"formatVersion\" : 3"));
+        assertThat(json).doesNotContain("masterTime");
+
+        BackupManifest old = ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8), ORIGIN);
+
+        assertThat(old.formatVersion()).isEqualTo(3);
+        assertThat(old.masterTime()).isNull();
+        assertThat(old.recoveryPointTime()).isEqualTo(Instant.parse("2026-11-22T02:00:00Z"));
+        assertThat(sample().recoveryPointTime()).as("format 4: the master's clock at the dump's position")
+                .isEqualTo(Instant.parse("2026-11-22T01:58:12.5Z"));
+    }
+
+    @Test
+    void refusesAFormat4ManifestWithoutTheMasterTimeField() {
+        String json = withoutMasterTime(encoded());
+        assertThatThrownBy(() -> ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8), ORIGIN))
+                .hasMessage("manifest " + ORIGIN + " is invalid: missing field masterTime");
+    }
+
     @Test
     void refusesAFormat2ManifestWithoutTheSchemaFingerprint() {
-        String json = encoded().replace("\"formatVersion\" : 3", "\"formatVersion\" : 2").replaceAll("\"schemaFingerprint\" : \"sha256:d+\",\\s*", "");
+        String json = withoutMasterTime(encoded()).replace("\"formatVersion\" : 4", "\"formatVersion\" : 2").replaceAll("\"schemaFingerprint\" : \"sha256:d+\",\\s*", "");
         assertThatThrownBy(() -> ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8), ORIGIN))
                 .hasMessage("manifest " + ORIGIN + " is invalid: missing field schemaFingerprint");
     }

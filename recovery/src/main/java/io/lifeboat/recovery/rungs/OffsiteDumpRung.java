@@ -130,7 +130,7 @@ public final class OffsiteDumpRung implements Rung {
 
     /** The manifest's master LSN; its time is when the dump began (the standby's lag before it is not known). */
     private static Position position(BackupManifest manifest) {
-        return new Position(Optional.of(Lsn.parse(manifest.masterLsn())), Optional.of(manifest.startedAt()));
+        return new Position(Optional.of(Lsn.parse(manifest.masterLsn())), Optional.of(manifest.recoveryPointTime()));
     }
 
     @Override
@@ -313,7 +313,7 @@ public final class OffsiteDumpRung implements Rung {
         if (tables.isEmpty() || Long.parseLong(tables.get()) == 0) {
             throw new CandidateCorruptException("the restored database has no tables although pg_restore succeeded");
         }
-        return new Position(Optional.of(Lsn.parse(manifest.masterLsn())), Optional.of(manifest.startedAt()));
+        return new Position(Optional.of(Lsn.parse(manifest.masterLsn())), Optional.of(manifest.recoveryPointTime()));
     }
 
     /** Where the new cluster listens once it is the recovered database (loopback, like archive restore). */
