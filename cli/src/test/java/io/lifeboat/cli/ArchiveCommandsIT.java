@@ -61,7 +61,9 @@ class ArchiveCommandsIT {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
                 while (System.nanoTime() < deadline && !(master.queryValue("SELECT 1").equals("1")
                         && value(standby, TABLE_MD5).equals(value(master, TABLE_MD5))
-                        && !value(standby, "SELECT count(*) FROM lifeboat.applied_position").equals("0"))) {
+                        && !value(standby, "SELECT count(*) FROM lifeboat.applied_position").equals("0")
+                        // the master's clock, which each backup records its position's time by
+                        && !value(standby, "SELECT count(*) FROM lifeboat.heartbeat").equals("0"))) {
                     assertThat(replication.failure()).isEmpty();
                     Thread.sleep(200);
                 }
