@@ -1,8 +1,10 @@
 package io.lifeboat.cli;
 
+import io.lifeboat.cli.service.Backoff;
 import io.lifeboat.cli.service.Service;
 import io.lifeboat.cli.service.ServiceTiming;
 import io.lifeboat.cli.status.Monitor;
+import io.lifeboat.core.config.HumanDuration;
 import io.lifeboat.core.config.LifeboatConfig;
 import io.lifeboat.core.db.Pools;
 import io.lifeboat.core.error.LifeboatException;
@@ -26,6 +28,12 @@ import picocli.CommandLine.ParentCommand;
 final class RunCommand implements Callable<Integer> {
     /** How long a clean stop after SIGTERM/SIGINT may take before the process ends anyway. */
     private static final Duration STOP_GRACE = Duration.ofSeconds(30);
+    /**
+     * A JVM system property that paces the retries of a failed job step, {@code FIRST,MAX,ATTEMPTS} (e.g.
+     * {@code 2s,2s,50}) instead of 1 min doubling to 15 min, 4 tries: for tests of the service as a process of its
+     * own, which cannot wait minutes for a retry. Not a setting an operator needs, so not a config key.
+     */
+    static final String JOB_RETRY_PROPERTY = "lifeboat.service.job_retry";
 
     @ParentCommand
     LifeboatCommand root;
@@ -38,7 +46,7 @@ final class RunCommand implements Callable<Integer> {
         try (StopSignal signal = StopSignal.install(() -> Optional.ofNullable(running.get())
                 .ifPresent(Service::requestStop), STOP_GRACE);
              Pools pools = new Pools(config);
-             Service service = new Service(config, pools, ServiceTiming.defaults(), List.of(
+             Service service = new Service(config, pools, timing(), List.of(
                      () -> Monitor.start(config, pools, Monitor.INTERVAL, config.service().timezone())))) {
             running.set(service);
             service.lock();
@@ -56,6 +64,26 @@ final class RunCommand implements Callable<Integer> {
                         "one lifeboat run per catalog: check what runs where", null);
             }
             return ExitCode.OK.code();
+        }
+    }
+
+    private static ServiceTiming timing() {
+        ServiceTiming defaults = ServiceTiming.defaults();
+        String value = System.getProperty(JOB_RETRY_PROPERTY);
+        if (value == null) {
+            return defaults;
+        }
+        try {
+            String[] parts = value.split(",", -1);
+            if (parts.length != 3) {
+                throw new IllegalArgumentException("it has " + parts.length + " parts");
+            }
+            Backoff retry = new Backoff(HumanDuration.parse(parts[0].strip()), HumanDuration.parse(parts[1].strip()),
+                    Integer.parseInt(parts[2].strip()));
+            return new ServiceTiming(retry, defaults.replicationRestart(), defaults.lockCheck(), defaults.stopLimit());
+        } catch (IllegalArgumentException e) {
+            throw new LifeboatException("-D" + JOB_RETRY_PROPERTY + "=" + value + " is not FIRST,MAX,ATTEMPTS ("
+                    + e.getMessage() + ")", "write it like 2s,10s,20", e);
         }
     }
 }

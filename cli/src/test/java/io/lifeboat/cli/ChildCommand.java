@@ -21,11 +21,17 @@ final class ChildCommand {
     }
 
     static ChildCommand start(Path log, String... args) throws IOException {
+        return start(log, List.of(), args);
+    }
+
+    /** @param jvmOptions before {@code -jar}, e.g. a {@code -D} system property */
+    static ChildCommand start(Path log, List<String> jvmOptions, String... args) throws IOException {
         // As systemd or a terminal starts it: SIGINT and SIGTERM at their default. A build started in the background
         // by a shell without job control ignores SIGINT, every child inherits that, and a JVM then leaves it ignored
         // (as it should: that is how nohup works), which would make the SIGINT test test the shell.
-        List<String> command = new ArrayList<>(List.of("env", "--default-signal=INT,TERM", "java", "-Xmx256m", "-jar",
-                Path.of("target", "lifeboat.jar").toAbsolutePath().toString()));
+        List<String> command = new ArrayList<>(List.of("env", "--default-signal=INT,TERM", "java", "-Xmx256m"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", Path.of("target", "lifeboat.jar").toAbsolutePath().toString()));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         return new ChildCommand(process, log);

@@ -214,7 +214,7 @@ class StatusMonitorIT {
     }
 
     private static List<JsonNode> firingPosts(List<JsonNode> posted) {
-        return posted.stream().filter(post -> post.path("commonLabels").path("event").asText().equals("firing"))
+        return posted.stream().filter(post -> post.path("commonAnnotations").path("event").asText().equals("firing"))
                 .toList();
     }
 

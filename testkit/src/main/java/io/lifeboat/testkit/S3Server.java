@@ -23,7 +23,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 /**
  * An S3 protocol server in this JVM (s3proxy on its {@code filesystem-nio2} store), on a free 127.0.0.1 port with
  * fresh random credentials. Objects live in a temp directory that {@link #close()} removes; a {@link Reaper}
- * removes it if the JVM dies first.
+ * removes it if the JVM dies first. {@link #stop()} and {@link #restart()} take it down and bring it back on the
+ * same port with the same objects, as an S3 endpoint that goes away for a while does.
  */
 public final class S3Server implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(S3Server.class);
@@ -31,7 +32,7 @@ public final class S3Server implements AutoCloseable {
     private static final Duration START_WAIT = Duration.ofSeconds(30);
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final S3Proxy proxy;
+    private S3Proxy proxy;
     private final Path directory;
     private final Reaper reaper;
     private final String accessKey;
@@ -39,6 +40,7 @@ public final class S3Server implements AutoCloseable {
     private final URI endpoint;
     private S3Client client;
     private boolean closed;
+    private boolean stopped;
 
     private S3Server(S3Proxy proxy, Path directory, Reaper reaper, String accessKey, String secretKey) {
         this.proxy = proxy;
@@ -60,13 +62,7 @@ public final class S3Server implements AutoCloseable {
         Reaper reaper = Reaper.arm("s3 server " + directory, List.of(List.of("rm", "-rf", directory.toString())));
         String accessKey = "AK" + randomHex(9).toUpperCase();
         String secretKey = randomHex(20);
-        Properties properties = new Properties();
-        properties.setProperty("jclouds.filesystem.basedir", directory.toString());
-        S3Proxy proxy = S3Proxy.builder()
-                .blobStore(BlobStores.create("filesystem-nio2", properties))
-                .endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
-                .build();
+        S3Proxy proxy = proxy(directory, 0, accessKey, secretKey);
         try {
             proxy.start();
             awaitStarted(proxy);
@@ -81,6 +77,56 @@ public final class S3Server implements AutoCloseable {
         S3Server server = new S3Server(proxy, directory, reaper, accessKey, secretKey);
         LOG.info("s3 server started at {} in {} ms", server.endpoint, (System.nanoTime() - begin) / 1_000_000);
         return server;
+    }
+
+    private static S3Proxy proxy(Path directory, int port, String accessKey, String secretKey) {
+        Properties properties = new Properties();
+        properties.setProperty("jclouds.filesystem.basedir", directory.toString());
+        return S3Proxy.builder()
+                .blobStore(BlobStores.create("filesystem-nio2", properties))
+                .endpoint(URI.create("http://127.0.0.1:" + port))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
+                .build();
+    }
+
+    /**
+     * Stops serving: the port is closed (a client's connect is refused) until {@link #restart()}; the objects stay.
+     */
+    public synchronized void stop() {
+        requireOpen();
+        if (stopped) {
+            return;
+        }
+        try {
+            proxy.stop();
+        } catch (Exception e) {
+            throw new LifeboatException("cannot stop the s3 server at " + endpoint + " (" + e.getMessage() + ")", e);
+        }
+        stopped = true;
+        LOG.info("s3 server at {} stopped for now", endpoint);
+    }
+
+    /** Serves again after {@link #stop()}: the same port, objects and credentials. */
+    public synchronized void restart() {
+        requireOpen();
+        if (!stopped) {
+            return;
+        }
+        S3Proxy again = proxy(directory, endpoint.getPort(), accessKey, secretKey);
+        try {
+            again.start();
+            awaitStarted(again);
+        } catch (Exception e) {
+            stopQuietly(again, e);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new LifeboatException("cannot start the s3 server at " + endpoint + " again (" + e.getMessage()
+                    + ")", e);
+        }
+        proxy = again;
+        stopped = false;
+        LOG.info("s3 server at {} serves again", endpoint);
     }
 
     private static void awaitStarted(S3Proxy proxy) throws InterruptedException {
@@ -146,10 +192,13 @@ public final class S3Server implements AutoCloseable {
         if (client != null) {
             client.close();
         }
-        try {
-            proxy.stop();
-        } catch (Exception e) {
-            throw new LifeboatException("cannot stop the s3 server at " + endpoint + " (" + e.getMessage() + ")", e);
+        if (!stopped) {
+            try {
+                proxy.stop();
+            } catch (Exception e) {
+                throw new LifeboatException("cannot stop the s3 server at " + endpoint + " (" + e.getMessage() + ")",
+                        e);
+            }
         }
         reaper.reap(Duration.ofSeconds(30));
         if (Files.exists(directory)) {

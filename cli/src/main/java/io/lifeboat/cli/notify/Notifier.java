@@ -68,24 +68,32 @@ public final class Notifier {
         return root.toString();
     }
 
-    /** Alertmanager's webhook payload (version 4) holding the one alert. */
+    /**
+     * Alertmanager's webhook payload (version 4) holding the one alert, as Alertmanager would send it grouped by
+     * alertname and key: each post is its own group, so a receiver that keys on the group (PagerDuty-style
+     * incidents by {@code groupKey}) resolves exactly the alert that cleared. The labels identify the alert and are
+     * the same whether it fires, is reminded of or resolves; which of those a post is goes in the annotations.
+     */
     static String alertmanagerJson(Event event) {
         boolean resolved = event.kind().equals(Event.RESOLVED);
         ObjectNode root = JSON.createObjectNode();
         root.put("version", "4");
-        root.put("groupKey", "{}:{alertname=\"" + event.alert().name() + "\"}");
+        root.put("groupKey", "{}:{alertname=\"" + quoted(event.alert().name()) + "\", key=\""
+                + quoted(event.alert().key()) + "\"}");
         root.put("truncatedAlerts", 0);
         root.put("status", resolved ? "resolved" : "firing");
         root.put("receiver", "lifeboat");
-        root.putObject("groupLabels").put("alertname", event.alert().name());
+        ObjectNode groupLabels = root.putObject("groupLabels");
+        groupLabels.put("alertname", event.alert().name());
+        groupLabels.put("key", event.alert().key());
         ObjectNode labels = JSON.createObjectNode();
         labels.put("alertname", event.alert().name());
         labels.put("severity", event.kind().equals(Event.REPORT) ? "info" : event.alert().severity());
         labels.put("key", event.alert().key());
-        labels.put("event", event.kind());
         ObjectNode annotations = JSON.createObjectNode();
         annotations.put("summary", event.alert().summary());
         annotations.put("description", event.alert().description());
+        annotations.put("event", event.kind());
         root.set("commonLabels", labels.deepCopy());
         root.set("commonAnnotations", annotations.deepCopy());
         root.put("externalURL", "");
@@ -101,6 +109,11 @@ public final class Notifier {
         alert.put("fingerprint", String.format(Locale.ROOT, "%016x", (long) event.alert().key().hashCode()
                 & 0xffffffffL));
         return root.toString();
+    }
+
+    /** A label value inside a label set's text form ({@code key="…"}). */
+    private static String quoted(String value) {
+        return value.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
     private boolean runCommand(String command, Event event) {

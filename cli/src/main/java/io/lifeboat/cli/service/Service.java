@@ -69,7 +69,7 @@ public final class Service implements AutoCloseable {
         slotLock = SlotLock.lock(config.standby(), config.replication().slot());
     }
 
-    /** Starts replication, the jobs and the side services; {@link #lock()} first. */
+    /** Starts the side services, replication and the jobs; {@link #lock()} first. */
     public synchronized void start() throws Exception {
         if (serviceLock == null || slotLock == null) {
             throw new IllegalStateException("lock() first");
@@ -79,6 +79,11 @@ public final class Service implements AutoCloseable {
         if (abandoned > 0) {
             log.warn("{} job run(s) left running by an earlier service marked failed: it stopped while they ran",
                     abandoned);
+        }
+        // Side services first: the monitor's metrics registry must be in place before replication registers its
+        // counters, else their first counts are lost and Micrometer says so in a WARN line.
+        for (SideService side : sideServices) {
+            startedSides.add(side.start());
         }
         replication = new Replication(config, pools, timing.replicationRestart());
         replication.start();
@@ -95,9 +100,6 @@ public final class Service implements AutoCloseable {
         });
         long every = timing.lockCheck().toMillis();
         keeper.scheduleWithFixedDelay(this::keepLocks, every, every, TimeUnit.MILLISECONDS);
-        for (SideService side : sideServices) {
-            startedSides.add(side.start());
-        }
         started = true;
         log.info("lifeboat run: replicating, {} job(s) scheduled", loops.size());
     }
