@@ -506,8 +506,8 @@ class ArchiveCommandsIT {
     @Test
     void aSecondRunWhileOneRuns_refusesNamingIt_andAKilledRunLeavesNoLockBehind() throws Exception {
         Path slow = writeConfig("slow-locked", "  bandwidth: 512KiB/s\n");
-        Path jar = Path.of("target", "lifeboat.jar").toAbsolutePath();
-        Process first = new ProcessBuilder("java", "-jar", jar.toString(), "-c", slow.toString(), "archive", "run")
+        Process first = new ProcessBuilder(ChildJvm.shortLivedCommand("384m", List.of("-c", slow.toString(), "archive",
+                "run")))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("locked-run.log").toFile()).start();
         try {
             String holding = "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
@@ -642,22 +642,26 @@ class ArchiveCommandsIT {
     void killedDuringUpload_leavesNoRestorableBackupAndTheNextRunSucceeds() throws Exception {
         Path slow = writeConfig("slower", "  bandwidth: 512KiB/s\n");
         String earlier = CommandRun.of("-c", slow.toString(), "archive", "list").out();
-        Path jar = Path.of("target", "lifeboat.jar").toAbsolutePath();
-        Process lifeboat = new ProcessBuilder("java", "-jar", jar.toString(), "-c", slow.toString(), "archive", "run")
+        Process lifeboat = new ProcessBuilder(ChildJvm.shortLivedCommand("384m", List.of("-c", slow.toString(), "archive",
+                "run")))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("killed-run.log").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         String incomplete = null;
-        // Wait for a committed chunk (the server also lists a PUT in flight under a temporary name).
-        while (incomplete == null && System.nanoTime() < deadline && lifeboat.isAlive()) {
-            incomplete = s3.client().listObjectsV2(b -> b.bucket("backups")).contents().stream()
-                    .map(software.amazon.awssdk.services.s3.model.S3Object::key)
-                    .filter(k -> k.endsWith("/chunk-00001")).map(k -> k.substring(0, k.indexOf('/')))
-                    .filter(id -> !earlier.contains(id + " "))
-                    .findFirst().orElse(null);
-            Thread.sleep(50);
+        try {
+            // Wait for a committed chunk (the server also lists a PUT in flight under a temporary name).
+            while (incomplete == null && System.nanoTime() < deadline && lifeboat.isAlive()) {
+                incomplete = s3.client().listObjectsV2(b -> b.bucket("backups")).contents().stream()
+                        .map(software.amazon.awssdk.services.s3.model.S3Object::key)
+                        .filter(k -> k.endsWith("/chunk-00001")).map(k -> k.substring(0, k.indexOf('/')))
+                        .filter(id -> !earlier.contains(id + " "))
+                        .findFirst().orElse(null);
+                Thread.sleep(50);
+            }
+            assertThat(incomplete).as("a chunk was committed while the run was going").isNotNull();
+        } finally {
+            // Also when the wait failed: a run left going holds the archive lock, and every later test would fail.
+            lifeboat.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
-        assertThat(incomplete).as("a chunk was committed while the run was going").isNotNull();
-        lifeboat.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         String cut = incomplete;
 
         CommandRun list = CommandRun.of("-c", slow.toString(), "archive", "list");

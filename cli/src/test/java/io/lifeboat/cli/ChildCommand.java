@@ -20,19 +20,27 @@ final class ChildCommand {
         this.log = log;
     }
 
+    /** A process compiled as the launcher runs {@code run} and {@code sync run}: one that works for a while. */
     static ChildCommand start(Path log, String... args) throws IOException {
-        return start(log, List.of(), args);
+        return launch(log, ChildJvm.command("256m", List.of(args)));
     }
 
     /** @param jvmOptions before {@code -jar}, e.g. a {@code -D} system property */
     static ChildCommand start(Path log, List<String> jvmOptions, String... args) throws IOException {
+        return launch(log, ChildJvm.command("256m", jvmOptions, List.of(args)));
+    }
+
+    /** A process the test stops or kills seconds after its start: C1 only, as the launcher's short commands. */
+    static ChildCommand startShortLived(Path log, String... args) throws IOException {
+        return launch(log, ChildJvm.shortLivedCommand("256m", List.of(args)));
+    }
+
+    private static ChildCommand launch(Path log, List<String> java) throws IOException {
         // As systemd or a terminal starts it: SIGINT and SIGTERM at their default. A build started in the background
         // by a shell without job control ignores SIGINT, every child inherits that, and a JVM then leaves it ignored
         // (as it should: that is how nohup works), which would make the SIGINT test test the shell.
-        List<String> command = new ArrayList<>(List.of("env", "--default-signal=INT,TERM", "java", "-Xmx256m"));
-        command.addAll(jvmOptions);
-        command.addAll(List.of("-jar", Path.of("target", "lifeboat.jar").toAbsolutePath().toString()));
-        command.addAll(List.of(args));
+        List<String> command = new ArrayList<>(List.of("env", "--default-signal=INT,TERM"));
+        command.addAll(java);
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         return new ChildCommand(process, log);
     }

@@ -75,7 +75,8 @@ class MasterPrivilegesIT {
 
     @Test
     void replicationRoleWithoutGrants_getsOneLinePerPrivilege_andTheirFixesAreExactlyEnough() throws Exception {
-        ChildCommand refused = ChildCommand.start(dir.resolve("refused.log"), "-c", config.toString(), "sync", "run");
+        ChildCommand refused = ChildCommand.startShortLived(dir.resolve("refused.log"), "-c", config.toString(), "sync",
+                "run");
         assertThat(refused.exitCode(Duration.ofSeconds(60))).as(refused.output()).isEqualTo(2);
         assertThat(refused.lines()).containsExactlyElementsOf(MISSING);
         // Nothing was made on the master.
@@ -97,7 +98,8 @@ class MasterPrivilegesIT {
                 + ": ready for sync run (settings and privileges checked)");
         assertThat(ready.exitCode()).isZero();
 
-        ChildCommand sync = ChildCommand.start(dir.resolve("sync.log"), "-c", config.toString(), "sync", "run");
+        ChildCommand sync = ChildCommand.startShortLived(dir.resolve("sync.log"), "-c", config.toString(), "sync",
+                "run");
         try {
             assertThat(ChildCommand.await(Duration.ofSeconds(60), () -> sync.output().contains("replicating ")))
                     .as(sync.output()).isTrue();

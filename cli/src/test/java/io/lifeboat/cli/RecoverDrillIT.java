@@ -418,7 +418,7 @@ class RecoverDrillIT {
         // A recovery killed mid-restore (its new cluster up and loading): nothing at the target looks complete, and
         // the next recovery stops the server it left and moves the half-built copy aside.
         Path staging = target.resolveSibling(target.getFileName() + ".lifeboat-incomplete");
-        ChildCommand interrupted = ChildCommand.start(dir.resolve("interrupted.log"), "-c", config.toString(),
+        ChildCommand interrupted = ChildCommand.startShortLived(dir.resolve("interrupted.log"), "-c", config.toString(),
                 "recover", "--from", "offsite-dump", "--force");
         try {
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);

@@ -340,11 +340,10 @@ class SnapshotCommandsIT {
     }
 
     private Process runWithStubs(Path stubs, Path config, String... args) throws IOException {
-        Path jar = Path.of("target", "lifeboat.jar").toAbsolutePath();
-        List<String> argv = new java.util.ArrayList<>(List.of("java", "-Xmx256m", "-jar", jar.toString(), "-c",
-                config.toString()));
+        List<String> argv = new java.util.ArrayList<>(List.of("-c", config.toString()));
         argv.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true)
+        // Snapshot commands spend their life starting and waiting on the servers: compiled as the launcher does.
+        ProcessBuilder builder = new ProcessBuilder(ChildJvm.shortLivedCommand("256m", argv)).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("lifeboat.log").toFile()));
         if (stubs != null) {
             builder.environment().put("PATH", stubs + ":" + System.getenv("PATH"));

@@ -114,9 +114,8 @@ class StandbySurvivalIT {
 
     /** A heap far too small to hold the large transaction below (about 300 MB of rows as Java objects). */
     private void startSync(String heap) throws IOException {
-        Path jar = Path.of("target", "lifeboat.jar").toAbsolutePath();
         log = dir.resolve("sync.log");
-        sync = new ProcessBuilder("java", "-Xmx" + heap, "-jar", jar.toString(), "-c", config.toString(), "sync", "run")
+        sync = new ProcessBuilder(ChildJvm.command(heap, List.of("-c", config.toString(), "sync", "run")))
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();

@@ -83,8 +83,8 @@ class StatusMonitorIT {
             assertThat(unknown.exitCode()).isEqualTo(3);
             assertThat(unknown.out()).startsWith("LIFEBOAT UNKNOWN - no Lifeboat catalog of this version on standby");
 
-            Process sync = new ProcessBuilder("java", "-jar", Path.of("target", "lifeboat.jar").toAbsolutePath()
-                    .toString(), "-c", config.toString(), "sync", "run").redirectErrorStream(true)
+            Process sync = new ProcessBuilder(ChildJvm.command("384m", List.of("-c", config.toString(), "sync", "run")))
+                    .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("sync.log").toFile()).start();
             try {
                 master.execute("insert into t select g, 'v' from generate_series(1, 10) g");

@@ -56,7 +56,7 @@ class SyncRunIT {
     }
 
     private ChildCommand syncRun(String name) throws IOException {
-        return ChildCommand.start(dir.resolve(name + ".log"), "-c", config.toString(), "sync", "run");
+        return ChildCommand.startShortLived(dir.resolve(name + ".log"), "-c", config.toString(), "sync", "run");
     }
 
     private long standbyRows() {

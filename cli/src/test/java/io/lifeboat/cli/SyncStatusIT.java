@@ -39,8 +39,8 @@ class SyncStatusIT {
                     .contains("  ! the standby has no applied position: the initial sync has not completed")
                     .containsPattern("public.t\\s+pushdelta\\s+streaming\\s+0");
 
-            Process sync = new ProcessBuilder("java", "-jar", Path.of("target", "lifeboat.jar").toAbsolutePath().toString(),
-                    "-c", config.toString(), "sync", "run").redirectErrorStream(true)
+            Process sync = new ProcessBuilder(ChildJvm.command("384m", List.of("-c", config.toString(), "sync", "run")))
+                    .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("sync.log").toFile()).start();
             try {
                 master.execute("insert into t select g, 'v' from generate_series(1, 10) g");
