@@ -165,8 +165,9 @@ poll_close() {
 # mtime present there (same machine, same clock), in ms. mtime is the master transaction's start time
 # (CURRENT_TIMESTAMP), a timestamp in UTC (the clusters run with timezone UTC); the newest row is found among the
 # 20 highest hid (pgbench_history given a primary key hid bigserial, so roughly insertion order) through the primary
-# key, not by a full scan. Samples every ~200 ms into a file, one number a line, until SECONDS reaches `until`;
-# `check` (a command) runs after every sample, e.g. to die when the replicator has exited.
+# key, not by a full scan. Samples every ~200 ms into a file, a line "lag epoch-seconds" each (percentile reads the
+# first number), until SECONDS reaches `until`; `check` (a command) runs after every sample, e.g. to die when the
+# replicator has exited.
 LAG_QUERY="select round(extract(epoch from clock_timestamp()::timestamp - max(mtime)) * 1000, 1) from (select mtime from pgbench_history order by hid desc limit 20) s;"
 lag_sample() { # standby until samples-file [check]
     local check=${4:-true}
@@ -174,13 +175,13 @@ lag_sample() { # standby until samples-file [check]
     while (( SECONDS < $2 )); do
         poll "$LAG_QUERY"
         [[ $POLL_RESULT == ERROR* ]] && die "lag sample failed: $POLL_RESULT"
-        echo "$POLL_RESULT" >>"$3"
+        echo "$POLL_RESULT $EPOCHREALTIME" >>"$3"
         $check
         sleep 0.2
     done
     poll_close
 }
-percentile() { # file pct -> the nearest-rank percentile, as a whole number (100: the maximum)
+percentile() { # file pct -> the nearest-rank percentile of the lines' first numbers, whole (100: the maximum)
     local n
     n=$(wc -l <"$1")
     sort -g "$1" | awk -v n="$n" -v p="$2" 'NR == int((n * p + 99) / 100) { printf "%d", $1 }'

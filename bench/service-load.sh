@@ -16,8 +16,8 @@
 # archive window (archive.window, UTC) covers the whole benchmark: it runs the nightly archive, the nightly
 # validation and the daily recovery dry-run once, so that they are done for the night (the service counts them
 # from the catalog and the archive store) and none of them runs again in a measured phase. Then S gets a table of its
-# own, bulk.filler, ARCHIVE_GB of md5 text (about 2:1 for zstd, like real data; unlogged, not on the master, not
-# replicated): the archive dumps the whole standby database, so this makes one archive last about as long as a phase
+# own, bulk.filler, ARCHIVE_GB of random hex text (about 2:1 for zstd, like real data; unlogged, not on the master,
+# not replicated): the archive dumps the whole standby database, so this makes one archive last about as long as a phase
 # without replicating gigabytes first. pg_dump reads it, and the service compresses and encrypts it, like any table.
 #
 # Each phase is a fresh `lifeboat run` (so both pay the same JVM start and warm-up): started, replication caught
@@ -62,7 +62,7 @@ source "$REPO/bench/lib.sh"
 
 [[ $EUID -eq 0 ]] || die "run as root (loop device, mount; clusters run as the postgres OS user via runuser)"
 [[ -x $PGBIN/postgres ]] || die "no PostgreSQL at $PGBIN (set PGBIN)"
-for tool in btrfs mkfs.btrfs losetup gpg; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
+for tool in btrfs mkfs.btrfs losetup gpg basenc; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
 [[ $LAG_RATE =~ ^[0-9]+$ && $LAG_SECONDS =~ ^[0-9]+$ && $LAG_WARMUP =~ ^[0-9]+$ && $ROUNDS =~ ^[0-9]+$ ]] \
     && (( LAG_RATE >= 1 && LAG_SECONDS >= 10 && ROUNDS >= 1 )) \
     || die "LAG_RATE, ROUNDS >= 1 and LAG_SECONDS >= 10 must be whole numbers"
@@ -116,6 +116,7 @@ cleanup_extra() {
     for dev in $(losetup -j "$VOLUME_IMAGE" 2>/dev/null | cut -d: -f1); do losetup -d "$dev" 2>/dev/null; done
     rm -f "$VOLUME_IMAGE"
     rm -rf "$TMP"/archive-*   # backups: gigabytes, never worth keeping
+    [[ -d $TMP/gnupg ]] && GNUPGHOME="$TMP/gnupg" gpgconf --kill gpg-agent 2>/dev/null   # key generation started it
     return 0
 }
 trap cleanup EXIT
@@ -260,14 +261,22 @@ failed=$(sql "$S" "select string_agg(kind || ': ' || coalesce(detail->>'error', 
 [[ -z $failed ]] || die "a nightly job failed in the set-up run, so it would run again in every phase: $failed"
 lb_stop
 
-log "the standby's own table bulk.filler: $ARCHIVE_GB GB of md5 text for the archive to dump"
-ROWS=$(calc "$ARCHIVE_GB * 1e9 / 106" 0)   # a dumped row: id, tab, 96 hex digits, newline
+log "the standby's own table bulk.filler: $ARCHIVE_GB GB of random hex text for the archive to dump"
+BYTES=$(calc "$ARCHIVE_GB * 1e9 / 97 * 48" 0)   # 48 random bytes a row: 96 hex digits and a newline in the dump
 t0=$(now)
-sql "$S" "create schema bulk; create unlogged table bulk.filler (id bigint not null, t text not null)"
-sql "$S" "insert into bulk.filler select g, md5(g::text) || md5((g + 1000000000000)::text) || md5((g + 2000000000000)::text)
-          from generate_series(1, $ROWS) g"
-sql "$S" "vacuum (freeze, analyze) bulk.filler"   # hint bits now, not during the first phase's dump
-log "bulk.filler: $ROWS rows, $(calc "$(sql "$S" "select pg_total_relation_size('bulk.filler')") / 1e9" 2) GB on disk, in $(calc "$(now) - $t0" 0) s"
+# COPY FREEZE into a table created in the same transaction: written once, already frozen (no hint bits left for the
+# first phase's dump to set); unlogged, so no WAL either.
+cat >"$TMP/bulk.sql" <<'EOF'
+begin;
+create schema bulk;
+create unlogged table bulk.filler (t text not null);
+\copy bulk.filler (t) from pstdin with (freeze)
+commit;
+EOF
+head -c "$BYTES" /dev/urandom | basenc --base16 -w 96 \
+    | "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$TMP/$S" -p "${PORT[$S]}" -U postgres -d bench -f "$TMP/bulk.sql" \
+    || die "loading bulk.filler failed"
+log "bulk.filler: $(sql "$S" "select count(*) from bulk.filler") rows, $(calc "$(sql "$S" "select pg_total_relation_size('bulk.filler')") / 1e9" 2) GB on disk, in $(calc "$(now) - $t0" 0) s"
 
 # --- phases --------------------------------------------------------------------------------------------------------
 
@@ -371,6 +380,18 @@ phase() { # quiet|loaded round
     fi
     log "round $r, $kind: lag p50/p99/max ${P50[$k]}/${P99[$k]}/${MAX[$k]} ms (${NS[$k]} samples), master ${TPS[$k]} tps," \
         "service JVM ${CPU[$k]} % of a core, machine ${BUSY[$k]} % busy (load $(cut -d' ' -f1 /proc/loadavg))$extra"
+    # Where the lag came from: its largest value in each 10 s of the sampled period, and the service's jobs (start
+    # in seconds from the first sample, and duration).
+    log "round $r, $kind: largest lag in each 10 s (ms): $(awk -v from="$ts" '{ b = int(($2 - from) / 10)
+        if (!(b in m) || $1 > m[b]) m[b] = $1; if (b > nb) nb = b } END { for (i = 0; i <= nb; i++) printf "%d ", m[i] }' "$samples")"
+    local jobs
+    jobs=$(sql "$S" "select string_agg(kind || ' ' || to_char(extract(epoch from started_at) - $ts, 'FMSG990.0') || ' s ('
+                         || coalesce(to_char(extract(epoch from ended_at - started_at), 'FM990.0') || ' s', 'running') || ')', ', '
+                         order by id) from lifeboat.job where started_at >= to_timestamp($began)")
+    [[ -n $jobs ]] && log "round $r, $kind: the service's jobs: $jobs"
+    if (( TPS[$k] * 10 < LAG_RATE * 9 )); then
+        log "warning: the master ran ${TPS[$k]} tps, short of $LAG_RATE: this machine could not keep the rate (see the machine's load)"
+    fi
     lb_stop
 }
 
