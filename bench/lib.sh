@@ -77,6 +77,7 @@ cleanup() {
     set +e
     trap - EXIT INT TERM ERR
     declare -F cleanup_extra >/dev/null && cleanup_extra
+    poll_close
     for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
     if [[ -n $LB_PID ]] && kill -0 "$LB_PID" 2>/dev/null; then
         kill -TERM "$LB_PID" 2>/dev/null
@@ -134,4 +135,54 @@ copy_lifeboat() { # config file [launcher [directory name under $TMP]]
         || die "the copied lifeboat jar does not run: $(cat "$dir.version.txt")"
     LB_VERSION="$(head -1 "$dir.version.txt") from $(dirname "$launcher") ($(git -C "$(dirname "$launcher")" describe --always --dirty 2>/dev/null || echo 'not a git checkout'))"
     log "$LB_VERSION"
+}
+
+# A persistent psql session on database bench for polling (one at a time): no process start per sample, and
+# autocommit, so no snapshot is held between samples.
+POLL_PID=""
+poll_open() { # cluster
+    coproc POLLER { exec stdbuf -oL "$PGBIN/psql" -X -At -v VERBOSITY=terse -h "$TMP/$1" -p "${PORT[$1]}" \
+        -U postgres -d bench 2>&1; }
+    POLL_PID=$POLLER_PID
+    POLL_IN=${POLLER[1]}
+    POLL_OUT=${POLLER[0]}
+}
+poll() { # sql (one row) -> POLL_RESULT; an error becomes "ERROR ..."
+    echo "$1" >&"$POLL_IN"
+    IFS= read -r -t 20 POLL_RESULT <&"$POLL_OUT" || die "poller: no answer to: $1"
+    if [[ $POLL_RESULT == *ERROR:* ]]; then POLL_RESULT="ERROR $POLL_RESULT"; fi
+}
+poll_close() {
+    [[ -n $POLL_PID ]] || return 0
+    exec {POLL_IN}>&-
+    for _ in $(seq 1 50); do kill -0 "$POLL_PID" 2>/dev/null || break; sleep 0.1; done
+    kill "$POLL_PID" 2>/dev/null || true
+    wait "$POLL_PID" 2>/dev/null || true
+    POLL_PID=""
+}
+
+# Replication lag as the benchmarks define it: on the standby, clock_timestamp() minus the newest pgbench_history
+# mtime present there (same machine, same clock), in ms. mtime is the master transaction's start time
+# (CURRENT_TIMESTAMP), a timestamp in UTC (the clusters run with timezone UTC); the newest row is found among the
+# 20 highest hid (pgbench_history given a primary key hid bigserial, so roughly insertion order) through the primary
+# key, not by a full scan. Samples every ~200 ms into a file, a line "lag epoch-seconds" each (percentile reads the
+# first number), until SECONDS reaches `until`; `check` (a command) runs after every sample, e.g. to die when the
+# replicator has exited.
+LAG_QUERY="select round(extract(epoch from clock_timestamp()::timestamp - max(mtime)) * 1000, 1) from (select mtime from pgbench_history order by hid desc limit 20) s;"
+lag_sample() { # standby until samples-file [check]
+    local check=${4:-true}
+    poll_open "$1"
+    while (( SECONDS < $2 )); do
+        poll "$LAG_QUERY"
+        [[ $POLL_RESULT == ERROR* ]] && die "lag sample failed: $POLL_RESULT"
+        echo "$POLL_RESULT $EPOCHREALTIME" >>"$3"
+        $check
+        sleep 0.2
+    done
+    poll_close
+}
+percentile() { # file pct -> the nearest-rank percentile of the lines' first numbers, whole (100: the maximum)
+    local n
+    n=$(wc -l <"$1")
+    sort -g "$1" | awk -v n="$n" -v p="$2" 'NR == int((n * p + 99) / 100) { printf "%d", $1 }'
 }

@@ -108,32 +108,6 @@ if [[ -n $LIFEBOAT_B || -n $LIFEBOAT_B_JAVA_OPTS ]]; then
 fi
 PARTICIPANTS=(native "${VARIANTS[@]}")
 
-# --- polling -------------------------------------------------------------------------------------------------------
-
-# A persistent psql session for polling (one at a time): no process start per sample, and autocommit, so no
-# snapshot is held between samples.
-POLL_PID=""
-poll_open() { # cluster
-    coproc POLLER { exec stdbuf -oL "$PGBIN/psql" -X -At -v VERBOSITY=terse -h "$TMP/$1" -p "${PORT[$1]}" \
-        -U postgres -d bench 2>&1; }
-    POLL_PID=$POLLER_PID
-    POLL_IN=${POLLER[1]}
-    POLL_OUT=${POLLER[0]}
-}
-poll() { # sql (one row) -> POLL_RESULT; an error becomes "ERROR ..."
-    echo "$1" >&"$POLL_IN"
-    IFS= read -r -t 20 POLL_RESULT <&"$POLL_OUT" || die "poller: no answer to: $1"
-    if [[ $POLL_RESULT == *ERROR:* ]]; then POLL_RESULT="ERROR $POLL_RESULT"; fi
-}
-poll_close() {
-    [[ -n $POLL_PID ]] || return 0
-    exec {POLL_IN}>&-
-    for _ in $(seq 1 50); do kill -0 "$POLL_PID" 2>/dev/null || break; sleep 0.1; done
-    kill "$POLL_PID" 2>/dev/null || true
-    wait "$POLL_PID" 2>/dev/null || true
-    POLL_PID=""
-}
-
 history_count() { sql "$1" "select count(*) from pgbench_history"; }
 caught_up() { [[ $(history_count "$1") == "$(history_count M)" ]]; }
 standby_of() { if [[ $1 == native ]]; then echo N; else echo "${V_CLUSTER[$1]}"; fi; }
@@ -461,8 +435,7 @@ backlog_bigtx() {
 # --- lag measurement -----------------------------------------------------------------------------------------------
 
 # Runs pgbench at a fixed rate on the master while sampling, on standby $1, the age of its newest pgbench_history
-# row. mtime is the master transaction's start time (CURRENT_TIMESTAMP), a timestamp in UTC; the newest row is found
-# among the 20 highest hid (bigserial, so roughly insertion order) through the primary key, not by a full scan.
+# row (lag_sample in lib.sh).
 lag_run() { # standby name
     local c=$1 name=$2 samples="$TMP/lag-$2.txt" pgb="$TMP/pgbench-lag-$2.log" pid t_end
     : >"$samples"
@@ -472,25 +445,15 @@ lag_run() { # standby name
     pid=$!
     BG_PIDS+=("$pid")
     sleep 2
-    poll_open "$c"
-    t_end=$(( SECONDS + LAG_SECONDS - 3 ))
-    local q="select round(extract(epoch from clock_timestamp()::timestamp - max(mtime)) * 1000, 1) from
-             (select mtime from pgbench_history order by hid desc limit 20) s;"
-    q=$(tr -s ' \n' ' ' <<<"$q")
-    while (( SECONDS < t_end )); do
-        poll "$q"
-        [[ $POLL_RESULT == ERROR* ]] && die "lag sample failed: $POLL_RESULT"
-        echo "$POLL_RESULT" >>"$samples"
-        [[ $name != native ]] && lb_alive
-        sleep 0.2
-    done
-    poll_close
+    local check=true
+    [[ $name != native ]] && check=lb_alive
+    lag_sample "$c" $(( SECONDS + LAG_SECONDS - 3 )) "$samples" "$check"
     wait "$pid" || die "pgbench (lag, $name) failed: $pgb"
     local n p50 p99 max tps
     n=$(wc -l <"$samples")
-    p50=$(sort -g "$samples" | awk -v n="$n" 'NR == int((n * 50 + 99) / 100) { printf "%d", $1 }')
-    p99=$(sort -g "$samples" | awk -v n="$n" 'NR == int((n * 99 + 99) / 100) { printf "%d", $1 }')
-    max=$(sort -g "$samples" | tail -1 | awk '{ printf "%d", $1 }')
+    p50=$(percentile "$samples" 50)
+    p99=$(percentile "$samples" 99)
+    max=$(percentile "$samples" 100)
     tps=$(awk '/^tps = / { printf "%d", $3 }' "$pgb")
     result "${name}_lag_p50" "$p50" ms
     result "${name}_lag_p99" "$p99" ms
