@@ -8,6 +8,7 @@ import io.lifeboat.core.manifest.BackupManifest;
 import io.lifeboat.core.manifest.ChunkEntry;
 import io.lifeboat.core.process.ExternalCommand;
 import io.lifeboat.core.process.OsUser;
+import io.lifeboat.core.server.InitialPassword;
 import io.lifeboat.core.process.PostgresPrograms;
 import io.lifeboat.core.progress.Progress;
 import io.lifeboat.core.storage.ObjectInfo;
@@ -19,10 +20,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -137,7 +136,7 @@ public final class BackupRestorer {
         Path directory = cluster.directory().toAbsolutePath();
         requireEmpty(directory);
         boolean started = false;
-        String password = newPassword();
+        String password = InitialPassword.generate();
         Map<String, String> login = Map.of("PGPASSWORD", password);
         try {
             initdb(programs, directory, cluster.port(), password);
@@ -195,12 +194,6 @@ public final class BackupRestorer {
         return directory.resolveSibling(directory.getFileName() + ".password");
     }
 
-    private static String newPassword() {
-        byte[] random = new byte[24];
-        new SecureRandom().nextBytes(random);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-    }
-
     private static void writePasswordFile(Path file, int port, String password) {
         try {
             PrivateFiles.writeString(file, "*:" + port + ":*:" + CLUSTER_SUPERUSER + ":" + password + "\n");
@@ -216,30 +209,19 @@ public final class BackupRestorer {
      * temporary file the server's OS user can read, removed right after.
      */
     private static void initdb(PostgresPrograms programs, Path directory, int port, String password) {
-        Path pwfile = null;
         try {
             Files.createDirectories(directory);
-            pwfile = Files.createTempFile("lifeboat-initdb-", ".pw");
-            PrivateFiles.writeString(pwfile, password + "\n");
             if (OsUser.isRoot()) {
-                ExternalCommand.of("chown", CLUSTER_OS_USER + ":" + CLUSTER_OS_USER, directory.toString(),
-                        pwfile.toString()).timeout(CLUSTER_COMMAND_LIMIT).run();
+                ExternalCommand.of("chown", CLUSTER_OS_USER + ":" + CLUSTER_OS_USER, directory.toString())
+                        .timeout(CLUSTER_COMMAND_LIMIT).run();
             }
-            clusterCommand(programs, Map.of(), "initdb", "-D", directory.toString(), "-U", CLUSTER_SUPERUSER,
-                    "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "--pwfile=" + pwfile,
-                    "--locale=C.UTF-8", "-E", "UTF8");
         } catch (IOException e) {
             throw new LifeboatException("cannot create restore destination " + directory + " (" + FileError.reason(e)
                     + ")", e);
-        } finally {
-            if (pwfile != null) {
-                try {
-                    Files.deleteIfExists(pwfile);
-                } catch (IOException e) {
-                    LOG.warn("cannot remove the temporary password file {} ({})", pwfile, FileError.reason(e));
-                }
-            }
         }
+        InitialPassword.inFile(password, CLUSTER_OS_USER, pwfile -> clusterCommand(programs, Map.of(), "initdb", "-D",
+                directory.toString(), "-U", CLUSTER_SUPERUSER, "--auth-local=scram-sha-256",
+                "--auth-host=scram-sha-256", "--pwfile=" + pwfile, "--locale=C.UTF-8", "-E", "UTF8"));
         String settings = "\n# added by lifeboat archive restore\n"
                 + "listen_addresses = '127.0.0.1'\n"
                 + "port = " + port + "\n"

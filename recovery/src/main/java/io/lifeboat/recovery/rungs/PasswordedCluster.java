@@ -2,9 +2,9 @@ package io.lifeboat.recovery.rungs;
 
 import io.lifeboat.core.error.FileError;
 import io.lifeboat.core.error.LifeboatException;
-import io.lifeboat.core.process.ExternalCommand;
 import io.lifeboat.core.process.OsUser;
 import io.lifeboat.core.process.PostgresPrograms;
+import io.lifeboat.core.server.InitialPassword;
 import io.lifeboat.core.server.PostgresServer;
 import io.lifeboat.core.storage.PrivateFiles;
 import java.io.IOException;
@@ -12,12 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
-import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The new cluster the offsite-dump rung restores into, made so that it is not open to everyone on the host once it
@@ -27,9 +22,7 @@ import org.slf4j.LoggerFactory;
  * {@code DIR.password} (0600, libpq's passfile format), as {@code archive restore --new-cluster} does.
  */
 final class PasswordedCluster {
-    private static final Logger LOG = LoggerFactory.getLogger(PasswordedCluster.class);
     private static final String MAP = "lifeboat";
-    private static final Duration LIMIT = Duration.ofSeconds(60);
 
     private PasswordedCluster() {
     }
@@ -47,32 +40,10 @@ final class PasswordedCluster {
      */
     static PostgresServer initdb(Path staging, PostgresPrograms programs, String osUser, Path directory, int port) {
         String owner = OsUser.isRoot() ? osUser : OsUser.current();
-        String password = newPassword();
-        Path pwfile = null;
-        PostgresServer server;
-        try {
-            // initdb reads the password from a file its OS user can read; removed right after.
-            pwfile = Files.createTempFile("lifeboat-initdb-", ".pw");
-            PrivateFiles.writeString(pwfile, password + "\n");
-            if (OsUser.isRoot()) {
-                ExternalCommand.of("chown", owner + ":", pwfile.toString()).timeout(LIMIT).run();
-            }
-            server = PostgresServer.initdb(staging, programs, osUser, List.of("--auth-local=peer",
-                    "--auth-host=scram-sha-256", "--pwfile=" + pwfile));
-        } catch (IOException e) {
-            throw new LifeboatException("cannot write the new cluster's initial password (" + FileError.reason(e)
-                    + ")", e);
-        } finally {
-            if (pwfile != null) {
-                try {
-                    Files.deleteIfExists(pwfile);
-                } catch (IOException e) {
-                    // Left in the temporary directory, 0600: say so rather than fail a recovery over it.
-                    LOG.warn(
-                            "cannot remove the temporary password file {} ({})", pwfile, FileError.reason(e));
-                }
-            }
-        }
+        String password = InitialPassword.generate();
+        InitialPassword.inFile(password, owner, pwfile -> PostgresServer.initdb(staging, programs, osUser,
+                List.of("--auth-local=peer", "--auth-host=scram-sha-256", "--pwfile=" + pwfile)));
+        PostgresServer server = PostgresServer.at(staging);
         Path kept = passwordFile(directory);
         writeAccessRules(server, owner, kept);
         try {
@@ -115,11 +86,5 @@ final class PasswordedCluster {
             throw new LifeboatException("cannot write the access rules of the new cluster at " + data + " ("
                     + FileError.reason(e) + ")", e);
         }
-    }
-
-    private static String newPassword() {
-        byte[] random = new byte[24];
-        new SecureRandom().nextBytes(random);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(random);
     }
 }
