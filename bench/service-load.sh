@@ -102,7 +102,11 @@ cleanup_extra() {
     if [[ -d $MOUNT/snapshots ]]; then
         while IFS= read -r pidfile; do
             pid=$(head -1 "$pidfile" 2>/dev/null)
-            [[ $pid =~ ^[0-9]+$ && $(cat "/proc/$pid/comm" 2>/dev/null) == postgres ]] && kill -KILL "$pid" 2>/dev/null
+            # A snapshot carries the master's postmaster.pid: only a postmaster running in that very directory is
+            # ours (its working directory is its data directory); the pid may be someone else's server by now.
+            [[ $pid =~ ^[0-9]+$ && $(cat "/proc/$pid/comm" 2>/dev/null) == postgres \
+                && $(readlink "/proc/$pid/cwd" 2>/dev/null) == "$(dirname "$(readlink -f "$pidfile")")" ]] \
+                && kill -KILL "$pid" 2>/dev/null
         done < <(find "$MOUNT/snapshots" -maxdepth 8 -name postmaster.pid 2>/dev/null)
     fi
     for c in "${CLUSTERS[@]}"; do
